@@ -1,0 +1,113 @@
+# portal-um: see README.md and DESIGN §6 for the targets' contract.
+TOP        := $(CURDIR)
+BUILD      := $(TOP)/build
+OLDAP      := $(BUILD)/openldap
+PYTHON     := /usr/bin/python3
+CC         ?= cc
+WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS     ?= -O2 -g
+SAN        ?=
+ALL_CFLAGS := $(CFLAGS) $(WARN) -fPIC -std=gnu11 $(SAN)
+
+LIB_SRC    := $(wildcard lib/*.c)
+LIB_OBJ    := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
+LIBRIGHTS  := $(BUILD)/lib/librights.a
+
+OVL_SRC    := $(wildcard overlay/*.c)
+OVL_OBJ    := $(patsubst overlay/%.c,$(BUILD)/overlay/%.o,$(OVL_SRC))
+DELEGATE   := $(BUILD)/delegate.so
+# slapd's headers are not -Wextra clean; they are system headers to us.
+OVL_CFLAGS := $(CFLAGS) -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wno-missing-field-initializers -Wno-missing-braces \
+	-fPIC -std=gnu11 $(SAN) -isystem $(OLDAP)/include -isystem $(OLDAP)/servers/slapd -Ilib
+
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
+
+FUZZ_SRC   := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BIN   := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+FUZZ_SECONDS ?= 30
+
+.PHONY: all deps lib overlay unit integration e2e test run stop asan fuzz bench clean schema-ldif check-format
+
+all: $(LIBRIGHTS) $(DELEGATE)
+
+deps: $(OLDAP)/include/ldap_config.h
+
+$(OLDAP)/include/ldap_config.h:
+	sh scripts/deps.sh
+
+lib: $(LIBRIGHTS)
+
+$(BUILD)/lib/%.o: lib/%.c lib/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ilib -c -o $@ $<
+
+$(LIBRIGHTS): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+overlay: $(DELEGATE)
+
+$(BUILD)/overlay/%.o: overlay/%.c overlay/*.h lib/rights.h | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(OVL_CFLAGS) -c -o $@ $<
+
+$(DELEGATE): $(OVL_OBJ) $(LIBRIGHTS)
+	$(CC) -shared $(SAN) -o $@ $(OVL_OBJ) $(LIBRIGHTS) -lyaml
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIBRIGHTS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ilib -DTOP_SRCDIR='"$(TOP)"' -o $@ $< $(LIBRIGHTS) -lyaml -lcmocka
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do \
+		echo "== $$t"; \
+		if [ -z "$(SAN)" ]; then \
+			valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $$t; \
+		else $$t; fi; \
+	done
+
+integration: all
+	cd tests/integration && $(PYTHON) -m pytest -q -p no:cacheprovider .
+
+e2e: all
+	@if ls tests/e2e/test_*.py >/dev/null 2>&1; then \
+		cd tests/e2e && $(PYTHON) -m pytest -q -p no:cacheprovider . ; fi
+
+test: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) integration
+	$(MAKE) e2e
+
+asan:
+	$(MAKE) BUILD=$(BUILD)/asan OLDAP=$(OLDAP) SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" CFLAGS="-O1 -g" all unit
+
+fuzz: deps
+	@mkdir -p $(BUILD)/fuzz
+	@set -e; for f in $(FUZZ_SRC); do \
+		n=$$(basename $$f .c); \
+		clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilib -o $(BUILD)/fuzz/$$n $$f $(LIB_SRC) -lyaml; \
+		mkdir -p $(BUILD)/fuzz/corpus-$$n; \
+		seeds=""; [ -d fuzz/corpus/$$n ] && seeds=fuzz/corpus/$$n; \
+		echo "== fuzzing $$n for $(FUZZ_SECONDS)s"; \
+		$(BUILD)/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $(BUILD)/fuzz/corpus-$$n $$seeds; \
+	done
+
+run: deps all
+	sh scripts/run.sh start
+
+stop:
+	sh scripts/run.sh stop
+
+bench: deps all
+	sh bench/run.sh
+
+schema-ldif:
+	sh scripts/schema2ldif.sh > schema/um.ldif
+
+check-format:
+	clang-format --dry-run --Werror lib/*.c lib/*.h overlay/*.c overlay/*.h
+
+clean:
+	rm -rf $(BUILD)/lib $(BUILD)/overlay $(BUILD)/tests $(BUILD)/fuzz $(BUILD)/asan $(BUILD)/delegate.so

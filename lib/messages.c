@@ -1,0 +1,412 @@
+/*
+ * The refusal messages of DESIGN rule 9: one sentence each, in the writer's
+ * preferredLanguage (the portal speaks NL FR DE EN, manual §1.2), naming the
+ * right, the target and the reason. UTF-8 throughout.
+ */
+#include <string.h>
+
+#include "rights.h"
+
+#define EN RIGHTS_LANG_EN
+#define NL RIGHTS_LANG_NL
+#define FR RIGHTS_LANG_FR
+#define DE RIGHTS_LANG_DE
+
+static const char *const templates[MSG_COUNT][RIGHTS_LANG_COUNT] = {
+        /* rule 1: tenancy */
+        [MSG_OTHER_ORG] =
+                {
+                        [EN] = "you cannot change {user}: it belongs to organisation {org}, not to "
+                               "yours",
+                        [NL] = "u kunt {user} niet wijzigen: het hoort bij organisatie {org}, niet "
+                               "bij de uwe",
+                        [FR] = "vous ne pouvez pas modifier {user} : il appartient à "
+                               "l'organisation "
+                               "{org}, pas à la vôtre",
+                        [DE] = "Sie können {user} nicht ändern: es gehört zur Organisation {org}, "
+                               "nicht zu Ihrer",
+                },
+        /* rule 2, §2.1 */
+        [MSG_WRITER_INACTIVE] =
+                {
+                        [EN] = "your account is deactivated, so you cannot change {user}",
+                        [NL] = "uw account is gedeactiveerd, dus u kunt {user} niet wijzigen",
+                        [FR] = "votre compte est désactivé, vous ne pouvez donc pas modifier "
+                               "{user}",
+                        [DE] = "Ihr Konto ist deaktiviert, daher können Sie {user} nicht ändern",
+                },
+        /* rule 2, §2.2.4 */
+        [MSG_NEED_MANAGE] =
+                {
+                        [EN] = "you do not hold the management right \"{right}\", so you cannot "
+                               "manage {user}",
+                        [NL] = "u hebt het beheerrecht \"{right}\" niet, dus u kunt {user} niet "
+                               "beheren",
+                        [FR] = "vous ne disposez pas du droit de gestion « {right} », vous ne "
+                               "pouvez donc pas gérer {user}",
+                        [DE] = "Sie haben das Verwaltungsrecht „{right}“ nicht, daher können Sie "
+                               "{user} nicht verwalten",
+                },
+        /* rules 2 and 7 */
+        [MSG_SELF_RIGHTS] =
+                {
+                        [EN] = "you cannot change your own {right}",
+                        [NL] = "u kunt {right} van uw eigen account niet wijzigen",
+                        [FR] = "vous ne pouvez pas modifier {right} de votre propre compte",
+                        [DE] = "Sie können {right} Ihres eigenen Kontos nicht ändern",
+                },
+        /* rule 3, §2.3: "autant ou moins de droits que vous" */
+        [MSG_NOT_HELD] =
+                {
+                        [EN] = "you do not hold {app} right \"{right}\" on {org}, so you cannot "
+                               "give it to or take it from {user}",
+                        [NL] = "u hebt het {app}-recht \"{right}\" op {org} niet, dus u kunt het "
+                               "niet toekennen aan of afnemen van {user}",
+                        [FR] = "vous ne disposez pas du droit {app} « {right} » sur {org}, vous ne "
+                               "pouvez donc ni l'accorder à {user} ni le lui retirer",
+                        [DE] = "Sie haben das {app}-Recht „{right}“ für {org} nicht, daher können "
+                               "Sie es {user} weder geben noch entziehen",
+                },
+        /* rule 3, §2.2.4 note *** (greyed-out rights) */
+        [MSG_NOT_HELD_MANAGE] =
+                {
+                        [EN] = "you do not hold the management right \"{right}\", so you cannot "
+                               "give it to or take it from {user}",
+                        [NL] = "u hebt het beheerrecht \"{right}\" niet, dus u kunt het niet "
+                               "toekennen aan of afnemen van {user}",
+                        [FR] = "vous ne disposez pas du droit de gestion « {right} », vous ne "
+                               "pouvez donc ni l'accorder à {user} ni le lui retirer",
+                        [DE] = "Sie haben das Verwaltungsrecht „{right}“ nicht, daher können Sie "
+                               "es {user} weder geben noch entziehen",
+                },
+        /* rule 4: {reason} is messages_violation() */
+        [MSG_INVALID_VALUE] =
+                {
+                        [EN] = "{app} right \"{right}\" for {user} is refused: {reason}",
+                        [NL] = "het {app}-recht \"{right}\" voor {user} wordt geweigerd: {reason}",
+                        [FR] = "le droit {app} « {right} » pour {user} est refusé : {reason}",
+                        [DE] = "Das {app}-Recht „{right}“ für {user} wird abgelehnt: {reason}",
+                },
+        /* rule 4, §2.2.3 */
+        [MSG_BAD_LANGUAGE] =
+                {
+                        [EN] = "the language \"{right}\" of {user} is not one of nl, fr, de, en",
+                        [NL] = "de taal \"{right}\" van {user} is geen van nl, fr, de, en",
+                        [FR] = "la langue « {right} » de {user} n'est pas l'une de nl, fr, de, en",
+                        [DE] = "Die Sprache „{right}“ von {user} ist keine von nl, fr, de, en",
+                },
+        [MSG_BAD_MAIL] =
+                {
+                        [EN] = "the mail address \"{right}\" of {user} is not valid",
+                        [NL] = "het e-mailadres \"{right}\" van {user} is ongeldig",
+                        [FR] = "l'adresse e-mail « {right} » de {user} n'est pas valide",
+                        [DE] = "Die E-Mail-Adresse „{right}“ von {user} ist ungültig",
+                },
+        [MSG_MISSING_FIELD] =
+                {
+                        [EN] = "the field {right} of {user} is required",
+                        [NL] = "het veld {right} van {user} is verplicht",
+                        [FR] = "le champ {right} de {user} est obligatoire",
+                        [DE] = "Das Feld {right} von {user} ist ein Pflichtfeld",
+                },
+        [MSG_BAD_FIELD] =
+                {
+                        [EN] = "the value \"{right}\" is not allowed for {user}",
+                        [NL] = "de waarde \"{right}\" is niet toegestaan voor {user}",
+                        [FR] = "la valeur « {right} » n'est pas autorisée pour {user}",
+                        [DE] = "Der Wert „{right}“ ist für {user} nicht zulässig",
+                },
+        /* rule 5, §3.1 */
+        [MSG_NO_DELETE] =
+                {
+                        [EN] = "users are never deleted: deactivate {user} instead (umStatus: "
+                               "deactivated)",
+                        [NL] = "gebruikers worden nooit verwijderd: deactiveer {user} in plaats "
+                               "daarvan (umStatus: deactivated)",
+                        [FR] = "les utilisateurs ne sont jamais supprimés : désactivez plutôt "
+                               "{user} (umStatus: deactivated)",
+                        [DE] = "Benutzer werden nie gelöscht: deaktivieren Sie stattdessen {user} "
+                               "(umStatus: deactivated)",
+                },
+        [MSG_DEACTIVATED_BIND] =
+                {
+                        [EN] = "the account {user} is deactivated",
+                        [NL] = "het account {user} is gedeactiveerd",
+                        [FR] = "le compte {user} est désactivé",
+                        [DE] = "Das Konto {user} ist deaktiviert",
+                },
+        /* rule 5, §3.2 */
+        [MSG_TEMPORARY_PASSWORD] =
+                {
+                        [EN] = "the password of {user} is temporary and must be changed first",
+                        [NL] = "het wachtwoord van {user} is tijdelijk en moet eerst worden "
+                               "gewijzigd",
+                        [FR] = "le mot de passe de {user} est temporaire et doit d'abord être "
+                               "changé",
+                        [DE] = "Das Passwort von {user} ist vorläufig und muss zuerst geändert "
+                               "werden",
+                },
+        /* rule 6 */
+        [MSG_PROTECTED] =
+                {
+                        [EN] = "{user} is managed by the portal operator only",
+                        [NL] = "{user} wordt alleen door de beheerder van het portaal beheerd",
+                        [FR] = "{user} est géré uniquement par l'exploitant du portail",
+                        [DE] = "{user} wird ausschließlich vom Portalbetreiber verwaltet",
+                },
+        [MSG_NO_MOVE] =
+                {
+                        [EN] = "{user} cannot be moved to another place or organisation",
+                        [NL] = "{user} kan niet naar een andere plaats of organisatie worden "
+                               "verplaatst",
+                        [FR] = "{user} ne peut pas être déplacé vers un autre emplacement ou une "
+                               "autre organisation",
+                        [DE] = "{user} kann nicht an eine andere Stelle oder in eine andere "
+                               "Organisation verschoben werden",
+                },
+        [MSG_UID_IMMUTABLE] =
+                {
+                        [EN] = "the username of {user} cannot be changed",
+                        [NL] = "de gebruikersnaam van {user} kan niet worden gewijzigd",
+                        [FR] = "le nom d'utilisateur de {user} ne peut pas être modifié",
+                        [DE] = "Der Benutzername von {user} kann nicht geändert werden",
+                },
+        /* rule 8, §2.3.1 sous-traitants */
+        [MSG_NOT_DELEGABLE] =
+                {
+                        [EN] = "{app} cannot be delegated to a router",
+                        [NL] = "{app} kan niet aan een router worden gedelegeerd",
+                        [FR] = "{app} ne peut pas être délégué à un routeur",
+                        [DE] = "{app} kann nicht an einen Router delegiert werden",
+                },
+        [MSG_BAD_GRANT_NAME] =
+                {
+                        [EN] = "the grant {user} must be named cn=<application>@<organisation> and "
+                               "match its umApplication and umScope",
+                        [NL] = "de toekenning {user} moet cn=<applicatie>@<organisatie> heten en "
+                               "overeenkomen met haar umApplication en umScope",
+                        [FR] = "l'attribution {user} doit s'appeler "
+                               "cn=<application>@<organisation> "
+                               "et correspondre à ses umApplication et umScope",
+                        [DE] = "Die Berechtigung {user} muss cn=<Anwendung>@<Organisation> heißen "
+                               "und zu ihren Attributen umApplication und umScope passen",
+                },
+        [MSG_ANONYMOUS] =
+                {
+                        [EN] = "you must log in to change {user}",
+                        [NL] = "u moet zich aanmelden om {user} te wijzigen",
+                        [FR] = "vous devez vous connecter pour modifier {user}",
+                        [DE] = "Sie müssen sich anmelden, um {user} zu ändern",
+                },
+        [MSG_NOT_ADMIN] =
+                {
+                        [EN] = "you are not an administrator, so you cannot change {user}",
+                        [NL] = "u bent geen beheerder, dus u kunt {user} niet wijzigen",
+                        [FR] = "vous n'êtes pas administrateur, vous ne pouvez donc pas modifier "
+                               "{user}",
+                        [DE] = "Sie sind kein Administrator, daher können Sie {user} nicht ändern",
+                },
+};
+
+#define V_COUNT (RIGHTS_V_EMPTY + 1)
+
+static const char *const reasons[V_COUNT][RIGHTS_LANG_COUNT] = {
+        [RIGHTS_V_NONE] =
+                {
+                        [EN] = "nothing is wrong with it",
+                        [NL] = "er is niets mis mee",
+                        [FR] = "rien ne s'y oppose",
+                        [DE] = "daran ist nichts auszusetzen",
+                },
+        [RIGHTS_V_UNKNOWN_APP] =
+                {
+                        [EN] = "this application is not in the catalogue",
+                        [NL] = "deze applicatie staat niet in de catalogus",
+                        [FR] = "cette application ne figure pas dans le catalogue",
+                        [DE] = "diese Anwendung steht nicht im Katalog",
+                },
+        [RIGHTS_V_MALFORMED] =
+                {
+                        [EN] = "a right must be written dimension:value",
+                        [NL] = "een recht moet geschreven worden als dimensie:waarde",
+                        [FR] = "un droit doit s'écrire dimension:valeur",
+                        [DE] = "ein Recht muss als Dimension:Wert geschrieben werden",
+                },
+        [RIGHTS_V_UNKNOWN_DIM] =
+                {
+                        [EN] = "the application has no such kind of right",
+                        [NL] = "de applicatie kent dit soort recht niet",
+                        [FR] = "l'application ne connaît pas ce type de droit",
+                        [DE] = "die Anwendung kennt diese Art von Recht nicht",
+                },
+        [RIGHTS_V_UNKNOWN_VALUE] =
+                {
+                        [EN] = "this value is not in the application's list",
+                        [NL] = "deze waarde staat niet in de lijst van de applicatie",
+                        [FR] = "cette valeur ne figure pas dans la liste de l'application",
+                        [DE] = "dieser Wert steht nicht in der Liste der Anwendung",
+                },
+        [RIGHTS_V_NO_SUCH_BILLING] =
+                {
+                        [EN] = "no such billing address in this organisation",
+                        [NL] = "dit facturatieadres bestaat niet in deze organisatie",
+                        [FR] = "cette adresse de facturation n'existe pas dans cette organisation",
+                        [DE] = "diese Rechnungsadresse gibt es in dieser Organisation nicht",
+                },
+        [RIGHTS_V_NO_SUCH_CONTRACT] =
+                {
+                        [EN] = "no such contract in this organisation",
+                        [NL] = "dit contract bestaat niet in deze organisatie",
+                        [FR] = "ce contrat n'existe pas dans cette organisation",
+                        [DE] = "diesen Vertrag gibt es in dieser Organisation nicht",
+                },
+        /* §2.3.3: Collect & Stamp takes only CS Master contracts */
+        [RIGHTS_V_WRONG_KIND] =
+                {
+                        [EN] = "this contract is of a kind the application does not accept",
+                        [NL] = "dit contract is van een soort die de applicatie niet aanvaardt",
+                        [FR] = "ce contrat est d'un type que l'application n'accepte pas",
+                        [DE] = "dieser Vertrag ist von einer Art, die die Anwendung nicht annimmt",
+                },
+        /* §2.3.1: Senders Management, conventional routers only */
+        [RIGHTS_V_ROUTER_ONLY] =
+                {
+                        [EN] = "this right is reserved to router organisations",
+                        [NL] = "dit recht is voorbehouden aan routerorganisaties",
+                        [FR] = "ce droit est réservé aux organisations de routage",
+                        [DE] = "dieses Recht ist Router-Organisationen vorbehalten",
+                },
+        [RIGHTS_V_DUPLICATE] =
+                {
+                        [EN] = "the same right is given twice",
+                        [NL] = "hetzelfde recht wordt twee keer toegekend",
+                        [FR] = "le même droit est accordé deux fois",
+                        [DE] = "dasselbe Recht wird zweimal vergeben",
+                },
+        [RIGHTS_V_PROFILE] =
+                {
+                        [EN] = "no profile of the access matrix (manual §2.3.5) allows this "
+                               "combination",
+                        [NL] = "geen enkel profiel van de toegangsmatrix (handleiding §2.3.5) "
+                               "staat "
+                               "deze combinatie toe",
+                        [FR] = "aucun profil de la matrice d'accès (manuel §2.3.5) ne permet cette "
+                               "combinaison",
+                        [DE] = "kein Profil der Zugriffsmatrix (Handbuch §2.3.5) erlaubt diese "
+                               "Kombination",
+                },
+        [RIGHTS_V_EMPTY] =
+                {
+                        [EN] = "a grant must hold at least one right",
+                        [NL] = "een toekenning moet minstens één recht bevatten",
+                        [FR] = "une attribution doit contenir au moins un droit",
+                        [DE] = "eine Berechtigung muss mindestens ein Recht enthalten",
+                },
+};
+
+static rights_lang lang_valid(rights_lang lang)
+{
+	return ((int)lang < 0 || lang >= RIGHTS_LANG_COUNT) ? RIGHTS_LANG_EN : lang;
+}
+
+const char *messages_template(rights_msg id, rights_lang lang)
+{
+	if ((int)id < 0 || id >= MSG_COUNT)
+		return NULL;
+	return templates[id][lang_valid(lang)];
+}
+
+const char *messages_violation(rights_violation_kind kind, rights_lang lang)
+{
+	if ((int)kind < 0 || kind >= V_COUNT)
+		return NULL;
+	return reasons[kind][lang_valid(lang)];
+}
+
+/* The text for placeholder `name`, or NULL if it is not one. */
+static const char *placeholder(const rights_msg_args *args, const char *name, size_t len)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+	} known[] = {
+	        {"writer", offsetof(rights_msg_args, writer)},
+	        {"user", offsetof(rights_msg_args, user)},
+	        {"right", offsetof(rights_msg_args, right)},
+	        {"app", offsetof(rights_msg_args, app)},
+	        {"org", offsetof(rights_msg_args, org)},
+	        {"reason", offsetof(rights_msg_args, reason)},
+	};
+	const char *value = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		if (strlen(known[i].name) != len || memcmp(known[i].name, name, len) != 0)
+			continue;
+		if (args != NULL)
+			memcpy(&value, (const char *)args + known[i].offset, sizeof(value));
+		return value ? value : "?";
+	}
+	return NULL;
+}
+
+typedef struct out_buf {
+	char *buf;
+	size_t size;
+	size_t len; /* what the full text needs */
+} out_buf;
+
+static void out_put(out_buf *o, const char *s, size_t n)
+{
+	size_t room;
+
+	if (o->size > 0 && o->len < o->size - 1) {
+		room = o->size - 1 - o->len;
+		memcpy(o->buf + o->len, s, n < room ? n : room);
+	}
+	o->len += n;
+}
+
+/* Never leave half a UTF-8 character at the end of a truncated text: the
+ * message goes into an LDAP diagnosticMessage, which must be UTF-8. */
+static size_t utf8_cut(const char *buf, size_t end)
+{
+	size_t start = end, need;
+	unsigned char lead;
+
+	while (start > 0 && ((unsigned char)buf[start - 1] & 0xC0) == 0x80 && end - start < 3)
+		start--;
+	if (start == 0)
+		return end;
+	lead = (unsigned char)buf[start - 1];
+	if (lead < 0xC0)
+		return end;
+	need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+	return (end - (start - 1) < need) ? start - 1 : end;
+}
+
+size_t messages_format(char *buf, size_t size, rights_msg id, rights_lang lang,
+                       const rights_msg_args *args)
+{
+	out_buf o = {buf, buf ? size : 0, 0};
+	const char *t = messages_template(id, lang), *close = NULL, *value = NULL;
+	size_t end;
+
+	while (t != NULL && *t != '\0') {
+		if (*t == '{' && (close = strchr(t + 1, '}')) != NULL &&
+		    (value = placeholder(args, t + 1, (size_t)(close - t - 1))) != NULL) {
+			out_put(&o, value, strlen(value));
+			t = close + 1;
+			continue;
+		}
+		out_put(&o, t, 1);
+		t++;
+	}
+	if (o.size > 0) {
+		end = o.len < o.size ? o.len : o.size - 1;
+		if (end < o.len)
+			end = utf8_cut(o.buf, end);
+		o.buf[end] = '\0';
+	}
+	return o.len;
+}

@@ -1,0 +1,247 @@
+/*
+ * librights: the rights model of portal-um (DESIGN §1, §4).
+ *
+ * Pure: no LDAP, no logging, no global state. The only function that
+ * touches the file system is catalog_load(). Everything here is shared by
+ * the delegate overlay (loaded into slapd), provisiond and umctl.
+ *
+ * Ownership: a rights_catalog is created by catalog_load*() and owned by the
+ * caller, who frees it with catalog_free(). Every pointer returned by a
+ * lookup function (apps, dimensions, values, labels) is borrowed from the
+ * catalogue and lives as long as it does. rights_str never owns its bytes.
+ * A catalogue is immutable after loading, so it may be read concurrently by
+ * any number of threads.
+ */
+#ifndef PORTAL_UM_RIGHTS_H
+#define PORTAL_UM_RIGHTS_H
+
+#include <stddef.h>
+
+/* A borrowed, not necessarily NUL-terminated string (berval-compatible). */
+typedef struct rights_str {
+	const char *ptr;
+	size_t len;
+} rights_str;
+
+/* Return codes of every int-returning function. */
+enum {
+	RIGHTS_OK = 0,
+	RIGHTS_ENOMEM = -1,
+	RIGHTS_EIO = -2,     /* the file could not be read */
+	RIGHTS_ESYNTAX = -3, /* YAML or catalogue error, see rights_error */
+	RIGHTS_EINVAL = -4,  /* a value or grant is invalid, see rights_violation */
+};
+
+/* A loader error: `message` is "file:line:col: what is wrong" (1-based). */
+typedef struct rights_error {
+	char message[512];
+	int line;
+	int column;
+} rights_error;
+
+typedef enum rights_lang {
+	RIGHTS_LANG_EN = 0,
+	RIGHTS_LANG_NL,
+	RIGHTS_LANG_FR,
+	RIGHTS_LANG_DE,
+	RIGHTS_LANG_COUNT
+} rights_lang;
+
+/* "nl", "fr", "de", "en" (case-insensitive, "fr-BE" style tags accepted);
+ * returns 0 and sets *out, or RIGHTS_EINVAL leaving *out untouched. */
+int lang_parse(rights_lang *out, const char *tag, size_t len);
+/* The language to talk to someone in: their preferredLanguage, else en. */
+rights_lang lang_or_default(const char *tag, size_t len);
+const char *lang_code(rights_lang lang);
+
+/* ---- catalogue (catalog.c, catalog_load.c) ---------------------------- */
+
+typedef struct rights_catalog rights_catalog;
+typedef struct rights_app rights_app;
+typedef struct rights_dim rights_dim;
+typedef struct rights_value rights_value;
+typedef struct rights_profile rights_profile;
+
+/* Where a dimension's values come from (DESIGN §4). */
+typedef enum rights_source {
+	RIGHTS_SOURCE_STATIC = 0, /* the `values:` list of rights.yaml */
+	RIGHTS_SOURCE_BILLING,    /* umBillingId of an entry under the org's ou=billing */
+	RIGHTS_SOURCE_CONTRACT,   /* umContractId under the org's ou=contracts */
+} rights_source;
+
+/* Loads and checks rights.yaml. Unknown keys, duplicate ids, missing labels
+ * in any of the four languages, a profile naming an unknown value: all are
+ * errors reported as "path:line:col: message" in *err. On failure *out is
+ * NULL. */
+int catalog_load(rights_catalog **out, const char *path, rights_error *err);
+/* The same from memory; `name` stands for the path in messages. */
+int catalog_load_buffer(rights_catalog **out, const char *name, const char *buf,
+			size_t len, rights_error *err);
+void catalog_free(rights_catalog *cat);
+
+/* Management rights of manual §2.2.4 (admins, users, password-recovery,
+ * ftp). */
+size_t catalog_manage_count(const rights_catalog *cat);
+const char *catalog_manage_at(const rights_catalog *cat, size_t i);
+int catalog_manage_exists(const rights_catalog *cat, rights_str id);
+const char *catalog_manage_label(const rights_catalog *cat, rights_str id,
+				 rights_lang lang);
+
+size_t catalog_app_count(const rights_catalog *cat);
+const rights_app *catalog_app_at(const rights_catalog *cat, size_t i);
+const rights_app *catalog_app(const rights_catalog *cat, rights_str id);
+
+const char *app_id(const rights_app *app);
+const char *app_label(const rights_app *app, rights_lang lang);
+int app_delegable(const rights_app *app); /* §2.3.1 sous-traitants */
+size_t app_dim_count(const rights_app *app);
+const rights_dim *app_dim_at(const rights_app *app, size_t i);
+const rights_dim *app_dim(const rights_app *app, rights_str id);
+size_t app_profile_count(const rights_app *app);
+const rights_profile *app_profile_at(const rights_app *app, size_t i);
+const char *profile_id(const rights_profile *p);
+const char *profile_label(const rights_profile *p, rights_lang lang);
+
+/* Projection rules (`project:`), read by provisiond. kind is "group" or
+ * "attribute"; for a group, `template` holds {suffix}/{app}/{<dim>} markers
+ * and `for_dim` the dimension iterated (NULL: one group per app); for an
+ * attribute, `name` and `template` (the value). */
+typedef struct rights_projection {
+	const char *kind;
+	const char *name;
+	const char *template;
+	const char *for_dim;
+} rights_projection;
+size_t app_projection_count(const rights_app *app);
+const rights_projection *app_projection_at(const rights_app *app, size_t i);
+
+const char *dim_id(const rights_dim *dim);
+const char *dim_label(const rights_dim *dim, rights_lang lang);
+rights_source dim_source(const rights_dim *dim);
+/* For RIGHTS_SOURCE_CONTRACT: may a contract of this umContractKind be
+ * granted (§2.3.3: Collect & Stamp takes only cs-master)? */
+int dim_accepts_kind(const rights_dim *dim, rights_str kind);
+size_t dim_value_count(const rights_dim *dim); /* 0 for dynamic sources */
+const rights_value *dim_value_at(const rights_dim *dim, size_t i);
+const rights_value *dim_value(const rights_dim *dim, rights_str id);
+
+const char *value_id(const rights_value *v);
+const char *value_label(const rights_value *v, rights_lang lang);
+/* §2.3.1 "Senders Management": only for users of router organisations. */
+int value_router_only(const rights_value *v);
+
+/* ---- right values and grants (grant.c) -------------------------------- */
+
+/* "dimension:value" → its two halves (split at the first ':'). Both halves
+ * non-empty, no control characters or spaces at either end. */
+int right_parse(rights_str *dim, rights_str *value, rights_str right);
+
+/* Why a grant or value was refused. `value` points into the caller's data
+ * (the offending umRight value, or the profile-less dimension). */
+typedef enum rights_violation_kind {
+	RIGHTS_V_NONE = 0,
+	RIGHTS_V_UNKNOWN_APP,       /* application not in the catalogue */
+	RIGHTS_V_MALFORMED,         /* not "dimension:value" */
+	RIGHTS_V_UNKNOWN_DIM,       /* dimension not defined for the app */
+	RIGHTS_V_UNKNOWN_VALUE,     /* static value not in the list */
+	RIGHTS_V_NO_SUCH_BILLING,   /* no such billing address in the org */
+	RIGHTS_V_NO_SUCH_CONTRACT,  /* no such contract in the org */
+	RIGHTS_V_WRONG_KIND,        /* contract of a kind the app refuses */
+	RIGHTS_V_ROUTER_ONLY,       /* router-only value for a customer's user */
+	RIGHTS_V_DUPLICATE,         /* the same value twice */
+	RIGHTS_V_PROFILE,           /* no profile of the matrix fits (§2.3.5) */
+	RIGHTS_V_EMPTY,             /* a grant with no value at all */
+} rights_violation_kind;
+
+typedef struct rights_violation {
+	rights_violation_kind kind;
+	rights_str value;
+	/* RIGHTS_V_PROFILE: the profile that came closest and why it failed
+	 * (value missing although X, or present although NA). */
+	const rights_profile *profile;
+	rights_str profile_value;
+	int profile_value_missing; /* 1: an X value is absent; 0: an NA value is present */
+} rights_violation;
+
+/* Looks up an org resource: return 1 if `id` exists under the scoped org
+ * for `source`, 0 if not, <0 on error. For contracts, set *kind (borrowed,
+ * valid until the next call) to the entry's umContractKind. */
+typedef int (*rights_resolve_fn)(void *ctx, rights_source source, rights_str id,
+				 rights_str *kind);
+
+typedef struct rights_grant_ctx {
+	int scope_is_router;     /* the org whose users get the grant is a router */
+	rights_resolve_fn resolve; /* NULL: dynamic values are not checked */
+	void *resolve_ctx;
+} rights_grant_ctx;
+
+/* Validates a whole grant (rule 4): every value, then the app's profile
+ * matrix if it has one. Returns RIGHTS_OK, RIGHTS_EINVAL (filling *why) or
+ * a negative error from resolve. */
+int grant_validate(rights_violation *why, const rights_catalog *cat,
+		   const rights_app *app, const rights_str *values, size_t n,
+		   const rights_grant_ctx *ctx);
+
+/* ---- subset algebra (subset.c) ---------------------------------------- */
+
+/* The values of `changed` that are missing from the union of the holder's
+ * sets (a grant, plus a delegation for a router admin, DESIGN rule 3).
+ * Returns the index in `changed` of the first value not held, or -1 if
+ * the holder holds them all. Comparison is exact (umRight is caseExact). */
+long subset_first_missing(const rights_str *const *held_sets,
+			  const size_t *held_counts, size_t nsets,
+			  const rights_str *changed, size_t nchanged);
+
+/* 1 if `v` is in `set`. */
+int subset_contains(const rights_str *set, size_t n, rights_str v);
+
+/* ---- messages (messages.c) -------------------------------------------- */
+
+/* One sentence per refusal, in four languages (DESIGN rule 9). */
+typedef enum rights_msg {
+	MSG_OTHER_ORG = 0,     /* rule 1 */
+	MSG_WRITER_INACTIVE,   /* rule 2: writer deactivated */
+	MSG_NEED_MANAGE,       /* rule 2: lacks users/admins */
+	MSG_SELF_RIGHTS,       /* rule 2/7: own rights, umManage, umStatus */
+	MSG_NOT_HELD,          /* rule 3: grant value */
+	MSG_NOT_HELD_MANAGE,   /* rule 3: umManage value */
+	MSG_INVALID_VALUE,     /* rule 4: any rights_violation, {reason} says which */
+	MSG_BAD_LANGUAGE,      /* rule 4: preferredLanguage */
+	MSG_BAD_MAIL,          /* rule 4 */
+	MSG_MISSING_FIELD,     /* rule 4: {right} names the field */
+	MSG_BAD_FIELD,         /* rule 4: umStatus/umGender/umManage unknown value */
+	MSG_NO_DELETE,         /* rule 5 */
+	MSG_DEACTIVATED_BIND,  /* rule 5 */
+	MSG_TEMPORARY_PASSWORD,/* rule 5 */
+	MSG_PROTECTED,         /* rule 6 */
+	MSG_NO_MOVE,           /* rule 6 */
+	MSG_UID_IMMUTABLE,     /* rule 6 */
+	MSG_NOT_DELEGABLE,     /* rule 8 */
+	MSG_BAD_GRANT_NAME,    /* grant RDN must be cn=<app>@<org>, matching umApplication/umScope */
+	MSG_ANONYMOUS,         /* anonymous writes */
+	MSG_NOT_ADMIN,         /* a plain user writing someone else */
+	MSG_COUNT
+} rights_msg;
+
+/* Reasons for MSG_INVALID_VALUE, one per rights_violation_kind. */
+const char *messages_violation(rights_violation_kind kind, rights_lang lang);
+
+/* Placeholders a message may use: {writer} {user} {right} {app} {org}
+ * {reason}. Missing ones render as "?". */
+typedef struct rights_msg_args {
+	const char *writer;
+	const char *user;
+	const char *right;
+	const char *app;
+	const char *org;
+	const char *reason;
+} rights_msg_args;
+
+/* The raw template (for tests and translators). */
+const char *messages_template(rights_msg id, rights_lang lang);
+/* Renders into buf (always NUL-terminated, truncated if needed); returns
+ * the length that the full text needs, like snprintf. */
+size_t messages_format(char *buf, size_t size, rights_msg id, rights_lang lang,
+		       const rights_msg_args *args);
+
+#endif

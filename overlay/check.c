@@ -1,0 +1,650 @@
+/*
+ * slapo-delegate: the rules of DESIGN §3 as pure decisions over entries.
+ * before/after are the target entry before and after the write (NULL for
+ * an add / a delete); the caller fetched them and releases them.
+ */
+#include "delegate.h"
+
+#include <string.h>
+
+typedef struct delegate_x {
+	Operation *op;
+	slap_overinst *on;
+	delegate_info *di;
+	const delegate_writer *w;
+	const delegate_target *t;
+	int privileged; /* operators and the provisioner: rule 4 only */
+	rights_lang lang;
+} delegate_x;
+
+static int
+delegate_refuse(delegate_verdict *v, int code, rights_msg msg)
+{
+	v->code = code;
+	v->msg = msg;
+	return code;
+}
+
+static void
+delegate_set(char *buf, size_t size, const char **arg, const char *s, size_t len)
+{
+	snprintf(buf, size, "%.*s", (int)len, s);
+	*arg = buf;
+}
+
+static BerVarray
+delegate_vals(Entry *e, AttributeDescription *ad)
+{
+	Attribute *a;
+
+	if (!e || !(a = attr_find(e->e_attrs, ad)))
+		return NULL;
+	return a->a_nvals;
+}
+
+static int
+delegate_bv_in(BerVarray vals, struct berval *v)
+{
+	for (; vals && vals->bv_val; vals++) {
+		if (vals->bv_len == v->bv_len && !memcmp(vals->bv_val, v->bv_val, v->bv_len))
+			return 1;
+	}
+	return 0;
+}
+
+/* The first value added or removed between two value sets, or NULL. */
+static struct berval *
+delegate_first_change(BerVarray before, BerVarray after, int *added)
+{
+	BerVarray v;
+
+	for (v = after; v && v->bv_val; v++) {
+		if (!delegate_bv_in(before, v)) {
+			*added = 1;
+			return v;
+		}
+	}
+	for (v = before; v && v->bv_val; v++) {
+		if (!delegate_bv_in(after, v)) {
+			*added = 0;
+			return v;
+		}
+	}
+	return NULL;
+}
+
+static int
+delegate_changed(Entry *before, Entry *after, AttributeDescription *ad)
+{
+	int added;
+
+	return delegate_first_change(delegate_vals(before, ad), delegate_vals(after, ad), &added) !=
+	       NULL;
+}
+
+static int
+delegate_holds_manage(const delegate_writer *w, const char *id)
+{
+	struct berval bv;
+
+	bv.bv_val = (char *)id;
+	bv.bv_len = strlen(id);
+	return delegate_value_has(w->manage, &bv);
+}
+
+static int
+delegate_is_admin_entry(Entry *e)
+{
+	BerVarray m = delegate_vals(e, delegate_ad.manage);
+
+	return delegate_value_has(m, &(struct berval)BER_BVC("users")) ||
+	       delegate_value_has(m, &(struct berval)BER_BVC("admins"));
+}
+
+/* The display name of a user (its uid as typed) or an organisation. */
+static void
+delegate_user_name(delegate_verdict *v, Entry *e, const struct berval *fallback)
+{
+	Attribute *a = e ? attr_find(e->e_attrs, delegate_ad.uid) : NULL;
+	const struct berval *name = a ? &a->a_vals[0] : fallback;
+
+	delegate_set(v->user, sizeof(v->user), &v->args.user, name->bv_val, name->bv_len);
+}
+
+static void
+delegate_org_name(delegate_verdict *v, delegate_x *x, struct berval *org_id, const char **arg)
+{
+	struct berval ndn = BER_BVNULL;
+	Entry *e = NULL;
+	Attribute *a;
+
+	delegate_set(v->org, sizeof(v->org), arg, org_id->bv_val, org_id->bv_len);
+	if (delegate_ndn_build(&ndn, x->op, "o=%.*s,%s", (int)org_id->bv_len, org_id->bv_val,
+			       x->di->orgs_ndn.bv_val) != LDAP_SUCCESS)
+		return;
+	if (delegate_entry_get(x->op, x->on, &ndn, &e) == LDAP_SUCCESS) {
+		if ((a = attr_find(e->e_attrs, delegate_ad.display_name)) ||
+		    (a = attr_find(e->e_attrs, delegate_ad.o)))
+			delegate_set(v->org, sizeof(v->org), arg, a->a_vals[0].bv_val,
+				     a->a_vals[0].bv_len);
+		delegate_entry_release(x->op, x->on, e);
+	}
+	x->op->o_tmpfree(ndn.bv_val, x->op->o_tmpmemctx);
+}
+
+/* "Rôle: Validation + prix" rather than role:validation-price. */
+static void
+delegate_right_label(delegate_verdict *v, delegate_x *x, const rights_app *app, struct berval *val)
+{
+	rights_str r = { val->bv_val, val->bv_len }, d, value;
+	const rights_dim *dim;
+	const rights_value *rv;
+	size_t half = sizeof(v->right);
+
+	snprintf(v->right, half, "%.*s", (int)val->bv_len, val->bv_val);
+	v->args.right = v->right;
+	if (!app || right_parse(&d, &value, r) != RIGHTS_OK || !(dim = app_dim(app, d)))
+		return;
+	rv = dim_value(dim, value);
+	if (rv)
+		snprintf(v->right, half, "%s: %s", dim_label(dim, x->lang), value_label(rv, x->lang));
+	else
+		snprintf(v->right, half, "%s: %.*s", dim_label(dim, x->lang), (int)value.len, value.ptr);
+}
+
+static void
+delegate_manage_label(delegate_verdict *v, delegate_x *x, const char *id, size_t len)
+{
+	rights_str s = { id, len };
+	const char *label = catalog_manage_label(x->di->catalog, s, x->lang);
+
+	if (label)
+		delegate_set(v->right, sizeof(v->right), &v->args.right, label, strlen(label));
+	else
+		delegate_set(v->right, sizeof(v->right), &v->args.right, id, len);
+}
+
+/* ---- users (rules 2, 3, 4, 5, 6, 7) ------------------------------------ */
+
+static int
+delegate_mail_valid(struct berval *m)
+{
+	char *at = memchr(m->bv_val, '@', m->bv_len);
+	ber_len_t i, dom;
+
+	if (!at || at == m->bv_val || memchr(at + 1, '@', m->bv_len - (at + 1 - m->bv_val)))
+		return 0;
+	dom = at + 1 - m->bv_val;
+	if (dom >= m->bv_len || !memchr(at + 1, '.', m->bv_len - dom) || m->bv_val[dom] == '.' ||
+	    m->bv_val[m->bv_len - 1] == '.')
+		return 0;
+	for (i = 0; i < m->bv_len; i++) {
+		unsigned char c = m->bv_val[i];
+		if (c <= ' ' || c == 0x7f || strchr("()<>,;:\\\"[]", c))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+delegate_one_of(struct berval *v, const char *const *allowed)
+{
+	for (; *allowed; allowed++) {
+		if (strlen(*allowed) == v->bv_len && !strncasecmp(*allowed, v->bv_val, v->bv_len))
+			return 1;
+	}
+	return 0;
+}
+
+/* §2.2.3: the fields of the "Information client" form. */
+static int
+delegate_validate_user(delegate_verdict *v, delegate_x *x, Entry *before, Entry *after)
+{
+	static const char *const langs[] = { "nl", "fr", "de", "en", NULL };
+	static const char *const statuses[] = { "active", "deactivated", NULL };
+	static const char *const genders[] = { "male", "female", NULL };
+	AttributeDescription *required[] = { delegate_ad.uid,  delegate_ad.given_name,
+					     delegate_ad.sn,   delegate_ad.mail,
+					     delegate_ad.pref_lang, NULL, NULL, NULL };
+	BerVarray old, val;
+	int i;
+
+	if (!before && !x->privileged) {
+		/* the form requires these of an administrator, not of a
+		 * corporate directory feeding provisiond */
+		required[5] = slap_schema.si_ad_userPassword;
+		required[6] = delegate_ad.gender;
+	}
+	if (!is_entry_objectclass(after, delegate_ad.oc_user, 0)) {
+		delegate_set(v->reason, sizeof(v->reason), &v->args.right, "objectClass: umUser", 19);
+		return delegate_refuse(v, LDAP_CONSTRAINT_VIOLATION, MSG_MISSING_FIELD);
+	}
+	for (i = 0; required[i]; i++) {
+		if (attr_find(after->e_attrs, required[i]))
+			continue;
+		if (before && !attr_find(before->e_attrs, required[i]))
+			continue; /* an old entry's gap is not this write's fault */
+		delegate_set(v->reason, sizeof(v->reason), &v->args.right,
+			     required[i]->ad_cname.bv_val, required[i]->ad_cname.bv_len);
+		return delegate_refuse(v, LDAP_CONSTRAINT_VIOLATION, MSG_MISSING_FIELD);
+	}
+	old = delegate_vals(before, delegate_ad.pref_lang);
+	for (val = delegate_vals(after, delegate_ad.pref_lang); val && val->bv_val; val++) {
+		if (!delegate_bv_in(old, val) && !delegate_one_of(val, langs)) {
+			delegate_set(v->reason, sizeof(v->reason), &v->args.right, val->bv_val,
+				     val->bv_len);
+			return delegate_refuse(v, LDAP_CONSTRAINT_VIOLATION, MSG_BAD_LANGUAGE);
+		}
+	}
+	old = delegate_vals(before, delegate_ad.mail);
+	for (val = delegate_vals(after, delegate_ad.mail); val && val->bv_val; val++) {
+		if (!delegate_bv_in(old, val) && !delegate_mail_valid(val)) {
+			delegate_set(v->reason, sizeof(v->reason), &v->args.right, val->bv_val,
+				     val->bv_len);
+			return delegate_refuse(v, LDAP_CONSTRAINT_VIOLATION, MSG_BAD_MAIL);
+		}
+	}
+	for (val = delegate_vals(after, delegate_ad.status); val && val->bv_val; val++) {
+		if (!delegate_one_of(val, statuses))
+			goto bad_field;
+	}
+	for (val = delegate_vals(after, delegate_ad.gender); val && val->bv_val; val++) {
+		if (!delegate_one_of(val, genders))
+			goto bad_field;
+	}
+	for (val = delegate_vals(after, delegate_ad.manage); val && val->bv_val; val++) {
+		rights_str id = { val->bv_val, val->bv_len };
+		if (!catalog_manage_exists(x->di->catalog, id))
+			goto bad_field;
+	}
+	return LDAP_SUCCESS;
+bad_field:
+	delegate_set(v->reason, sizeof(v->reason), &v->args.right, val->bv_val, val->bv_len);
+	return delegate_refuse(v, LDAP_CONSTRAINT_VIOLATION, MSG_BAD_FIELD);
+}
+
+static int
+delegate_check_user(delegate_verdict *v, delegate_x *x, Entry *before, Entry *after)
+{
+	const delegate_writer *w = x->w;
+	struct berval *changed;
+	int self, added, rc;
+
+	delegate_user_name(v, after ? after : before, &x->t->uid);
+	if (!after) {
+		/* §3.1: "Il n'est pas possible de supprimer les droits d'accès.
+		 * L'administrateur peut uniquement désactiver l'utilisateur." */
+		if (x->privileged)
+			return LDAP_SUCCESS;
+		return delegate_refuse(v, LDAP_UNWILLING_TO_PERFORM, MSG_NO_DELETE);
+	}
+	self = !x->privileged && dn_match(&x->op->o_ndn, &x->t->user_ndn);
+	if (!x->privileged) {
+		if (before && delegate_changed(before, after, delegate_ad.uid))
+			return delegate_refuse(v, LDAP_UNWILLING_TO_PERFORM, MSG_UID_IMMUTABLE);
+		if (self) {
+			/* rule 7: personal fields and password only */
+			if (delegate_changed(before, after, delegate_ad.manage)) {
+				delegate_set(v->reason, sizeof(v->reason), &v->args.right, "umManage", 8);
+				return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_SELF_RIGHTS);
+			}
+			if (delegate_changed(before, after, delegate_ad.status)) {
+				delegate_set(v->reason, sizeof(v->reason), &v->args.right, "umStatus", 8);
+				return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_SELF_RIGHTS);
+			}
+		} else {
+			/* rule 2, §2.2.4: users for users, admins for admins */
+			const char *need = delegate_is_admin_entry(before) || delegate_is_admin_entry(after)
+						   ? "admins"
+						   : "users";
+			if (!delegate_holds_manage(w, need)) {
+				delegate_manage_label(v, x, need, strlen(need));
+				return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_NEED_MANAGE);
+			}
+		}
+	}
+	if ((rc = delegate_validate_user(v, x, before, after)) != LDAP_SUCCESS)
+		return rc;
+	if (x->privileged || self)
+		return LDAP_SUCCESS;
+	/* rule 3 on umManage: given or taken, it must be held (§2.3, §2.2.4 ***) */
+	changed = delegate_first_change(delegate_vals(before, delegate_ad.manage),
+					delegate_vals(after, delegate_ad.manage), &added);
+	while (changed) {
+		BerVarray b = delegate_vals(before, delegate_ad.manage);
+		BerVarray a = delegate_vals(after, delegate_ad.manage);
+		BerVarray p;
+
+		for (p = a; p && p->bv_val; p++) {
+			if (!delegate_bv_in(b, p) && !delegate_value_has(w->manage, p))
+				goto not_held;
+		}
+		for (p = b; p && p->bv_val; p++) {
+			if (!delegate_bv_in(a, p) && !delegate_value_has(w->manage, p))
+				goto not_held;
+		}
+		break;
+not_held:
+		delegate_manage_label(v, x, p->bv_val, p->bv_len);
+		return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_NOT_HELD_MANAGE);
+	}
+	return LDAP_SUCCESS;
+}
+
+/* ---- grants and delegations (rules 3, 4, 8) ----------------------------- */
+
+static int
+delegate_bv_eq_ci(struct berval *a, struct berval *b)
+{
+	return a->bv_len == b->bv_len && !strncasecmp(a->bv_val, b->bv_val, a->bv_len);
+}
+
+static int
+delegate_validate_values(delegate_verdict *v, delegate_x *x, const rights_app *app, Entry *after,
+			 struct berval *scope, int scope_is_router)
+{
+	delegate_resolve_ctx rc;
+	rights_grant_ctx gc;
+	rights_violation why;
+	rights_str *vals = NULL;
+	Attribute *a = attr_find(after->e_attrs, delegate_ad.right);
+	size_t n = 0, i;
+	int r;
+
+	if (a)
+		for (; a->a_vals[n].bv_val; n++)
+			;
+	if (n) {
+		vals = x->op->o_tmpalloc(n * sizeof(*vals), x->op->o_tmpmemctx);
+		for (i = 0; i < n; i++) {
+			vals[i].ptr = a->a_vals[i].bv_val;
+			vals[i].len = a->a_vals[i].bv_len;
+		}
+	}
+	memset(&rc, 0, sizeof(rc));
+	rc.op = x->op;
+	rc.on = x->on;
+	rc.scope = *scope;
+	memset(&gc, 0, sizeof(gc));
+	gc.scope_is_router = scope_is_router;
+	gc.resolve = delegate_resolve_resource;
+	gc.resolve_ctx = &rc;
+	memset(&why, 0, sizeof(why));
+	r = grant_validate(&why, x->di->catalog, app, vals, n, &gc);
+	if (r == RIGHTS_EINVAL) {
+		struct berval bad = { why.value.len, (char *)why.value.ptr };
+		if (why.kind == RIGHTS_V_PROFILE && why.profile_value.ptr) {
+			bad.bv_val = (char *)why.profile_value.ptr;
+			bad.bv_len = why.profile_value.len;
+		}
+		if (bad.bv_val)
+			delegate_right_label(v, x, app, &bad);
+		else
+			delegate_set(v->right, sizeof(v->right), &v->args.right, app_id(app),
+				     strlen(app_id(app)));
+		v->args.reason = messages_violation(why.kind, x->lang);
+	}
+	if (vals)
+		x->op->o_tmpfree(vals, x->op->o_tmpmemctx);
+	if (r == RIGHTS_OK)
+		return LDAP_SUCCESS;
+	if (r == RIGHTS_EINVAL)
+		return delegate_refuse(v, LDAP_CONSTRAINT_VIOLATION, MSG_INVALID_VALUE);
+	return delegate_refuse(v, LDAP_OTHER, MSG_INVALID_VALUE);
+}
+
+/* Rule 3: every umRight value given or taken is in `held`. Router-only
+ * values of a delegation are the customer's to give although no customer
+ * user can hold them (§2.3.1 "Senders Management ... uniquement pour les
+ * routeurs"): they need only some right on the application. */
+static int
+delegate_check_subset(delegate_verdict *v, delegate_x *x, const rights_app *app, Entry *before,
+		      Entry *after, BerVarray held, int router_values_free, struct berval *scope)
+{
+	BerVarray b = delegate_vals(before, delegate_ad.right);
+	BerVarray a = delegate_vals(after, delegate_ad.right);
+	BerVarray sets[2] = { a, b };
+	BerVarray p;
+	int s;
+
+	for (s = 0; s < 2; s++) {
+		for (p = sets[s]; p && p->bv_val; p++) {
+			if (delegate_bv_in(s == 0 ? b : a, p) || delegate_bv_in(held, p))
+				continue;
+			if (router_values_free && held) {
+				rights_str r = { p->bv_val, p->bv_len }, d, val;
+				const rights_dim *dim;
+				const rights_value *rv;
+				if (right_parse(&d, &val, r) == RIGHTS_OK && (dim = app_dim(app, d)) &&
+				    (rv = dim_value(dim, val)) && value_router_only(rv))
+					continue;
+			}
+			delegate_right_label(v, x, app, p);
+			delegate_set(v->app, sizeof(v->app), &v->args.app, app_label(app, x->lang),
+				     strlen(app_label(app, x->lang)));
+			delegate_org_name(v, x, scope, &v->args.org);
+			return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_NOT_HELD);
+		}
+	}
+	return LDAP_SUCCESS;
+}
+
+static int
+delegate_check_grant(delegate_verdict *v, delegate_x *x, Entry *before, Entry *after)
+{
+	const delegate_target *t = x->t;
+	struct berval user_ndn = t->user_ndn, scope = t->scope, app_bv = t->app;
+	struct berval scope_ndn = BER_BVNULL;
+	const rights_app *app;
+	rights_str app_s = { t->app.bv_val, t->app.bv_len };
+	Entry *user = NULL;
+	BerVarray held = NULL, vals;
+	int user_admin = 0, users_router, cross, rc = LDAP_SUCCESS;
+
+	if (delegate_entry_get(x->op, x->on, &user_ndn, &user) == LDAP_SUCCESS) {
+		user_admin = delegate_is_admin_entry(user);
+		delegate_user_name(v, user, &user_ndn);
+		delegate_entry_release(x->op, x->on, user);
+	} else {
+		delegate_user_name(v, NULL, &t->uid);
+	}
+	if (!x->privileged) {
+		if (dn_match(&x->op->o_ndn, &user_ndn)) {
+			delegate_set(v->reason, sizeof(v->reason), &v->args.right, t->app.bv_val,
+				     t->app.bv_len);
+			return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_SELF_RIGHTS);
+		}
+		if (!delegate_holds_manage(x->w, user_admin ? "admins" : "users")) {
+			delegate_manage_label(v, x, user_admin ? "admins" : "users",
+					      user_admin ? 6 : 5);
+			return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_NEED_MANAGE);
+		}
+	}
+	if (!(app = catalog_app(x->di->catalog, app_s))) {
+		delegate_set(v->right, sizeof(v->right), &v->args.right, t->app.bv_val,
+			     t->app.bv_len);
+		v->args.reason = messages_violation(RIGHTS_V_UNKNOWN_APP, x->lang);
+		return delegate_refuse(v, LDAP_CONSTRAINT_VIOLATION, MSG_INVALID_VALUE);
+	}
+	delegate_set(v->app, sizeof(v->app), &v->args.app, app_label(app, x->lang),
+		     strlen(app_label(app, x->lang)));
+	if (after) {
+		vals = delegate_vals(after, delegate_ad.app);
+		if (!is_entry_objectclass(after, delegate_ad.oc_grant, 0) || !vals ||
+		    !delegate_bv_eq_ci(&vals[0], &app_bv) ||
+		    !(vals = delegate_vals(after, delegate_ad.scope)) ||
+		    !delegate_bv_eq_ci(&vals[0], &scope))
+			return delegate_refuse(v, LDAP_CONSTRAINT_VIOLATION, MSG_BAD_GRANT_NAME);
+	}
+	users_router = delegate_org_is_router(x->op, x->on, &((delegate_target *)t)->org_ndn);
+	cross = !delegate_bv_eq_ci(&scope, &((delegate_target *)t)->org);
+	if (cross && after) {
+		/* rule 8: only a router's users hold rights on another
+		 * organisation, and only for delegable applications */
+		if (!app_delegable(app))
+			return delegate_refuse(v, LDAP_UNWILLING_TO_PERFORM, MSG_NOT_DELEGABLE);
+		if (!users_router ||
+		    delegate_ndn_build(&scope_ndn, x->op, "o=%.*s,%s", (int)scope.bv_len,
+				       scope.bv_val, x->di->orgs_ndn.bv_val) != LDAP_SUCCESS)
+			return delegate_refuse(v, LDAP_CONSTRAINT_VIOLATION, MSG_BAD_GRANT_NAME);
+		user = NULL;
+		rc = delegate_entry_get(x->op, x->on, &scope_ndn, &user);
+		delegate_entry_release(x->op, x->on, user);
+		x->op->o_tmpfree(scope_ndn.bv_val, x->op->o_tmpmemctx);
+		if (rc != LDAP_SUCCESS)
+			return delegate_refuse(v, LDAP_CONSTRAINT_VIOLATION, MSG_BAD_GRANT_NAME);
+	}
+	if (after && (rc = delegate_validate_values(v, x, app, after, &scope, users_router)))
+		return rc;
+	if (x->privileged)
+		return LDAP_SUCCESS;
+	delegate_holdings(&held, x->op, x->on, x->w, &app_bv, &scope);
+	rc = delegate_check_subset(v, x, app, before, after, held, 0, &scope);
+	if (held)
+		ber_bvarray_free_x(held, x->op->o_tmpmemctx);
+	return rc;
+}
+
+static int
+delegate_check_delegation(delegate_verdict *v, delegate_x *x, Entry *before, Entry *after)
+{
+	const delegate_target *t = x->t;
+	struct berval router = t->scope, app_bv = t->app, org = t->org;
+	struct berval router_ndn = BER_BVNULL;
+	rights_str app_s = { t->app.bv_val, t->app.bv_len };
+	const rights_app *app;
+	BerVarray held = NULL, vals;
+	int rc;
+
+	delegate_org_name(v, x, &router, &v->args.user);
+	delegate_set(v->user, sizeof(v->user), &v->args.user, v->org, strlen(v->org));
+	if (!x->privileged && !delegate_holds_manage(x->w, "admins")) {
+		delegate_manage_label(v, x, "admins", 6);
+		return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_NEED_MANAGE);
+	}
+	if (!(app = catalog_app(x->di->catalog, app_s))) {
+		delegate_set(v->right, sizeof(v->right), &v->args.right, t->app.bv_val,
+			     t->app.bv_len);
+		v->args.reason = messages_violation(RIGHTS_V_UNKNOWN_APP, x->lang);
+		return delegate_refuse(v, LDAP_CONSTRAINT_VIOLATION, MSG_INVALID_VALUE);
+	}
+	delegate_set(v->app, sizeof(v->app), &v->args.app, app_label(app, x->lang),
+		     strlen(app_label(app, x->lang)));
+	if (!app_delegable(app))
+		return delegate_refuse(v, LDAP_UNWILLING_TO_PERFORM, MSG_NOT_DELEGABLE);
+	if (after) {
+		if (delegate_ndn_build(&router_ndn, x->op, "o=%.*s,%s", (int)router.bv_len,
+				       router.bv_val, x->di->orgs_ndn.bv_val) != LDAP_SUCCESS)
+			return delegate_refuse(v, LDAP_CONSTRAINT_VIOLATION, MSG_BAD_GRANT_NAME);
+		vals = delegate_vals(after, delegate_ad.delegate);
+		rc = LDAP_SUCCESS;
+		if (!is_entry_objectclass(after, delegate_ad.oc_delegation, 0) || !vals ||
+		    !dn_match(&vals[0], &router_ndn) ||
+		    !(vals = delegate_vals(after, delegate_ad.app)) ||
+		    !delegate_bv_eq_ci(&vals[0], &app_bv) ||
+		    !delegate_org_is_router(x->op, x->on, &router_ndn))
+			rc = LDAP_CONSTRAINT_VIOLATION;
+		x->op->o_tmpfree(router_ndn.bv_val, x->op->o_tmpmemctx);
+		if (rc)
+			return delegate_refuse(v, rc, MSG_BAD_GRANT_NAME);
+		/* a delegation's values are checked against the delegating
+		 * organisation's resources; router-only values are allowed */
+		if ((rc = delegate_validate_values(v, x, app, after, &org, 1)))
+			return rc;
+	}
+	if (x->privileged)
+		return LDAP_SUCCESS;
+	delegate_holdings(&held, x->op, x->on, x->w, &app_bv, &org);
+	rc = delegate_check_subset(v, x, app, before, after, held, 1, &org);
+	if (held)
+		ber_bvarray_free_x(held, x->op->o_tmpmemctx);
+	return rc;
+}
+
+int
+delegate_check_write(delegate_verdict *v, Operation *op, slap_overinst *on,
+		     const delegate_writer *w, const delegate_target *t, Entry *before, Entry *after)
+{
+	delegate_x x;
+	struct berval writer_org, target_org;
+
+	memset(v, 0, sizeof(*v));
+	x.op = op;
+	x.on = on;
+	x.di = on->on_bi.bi_private;
+	x.w = w;
+	x.t = t;
+	x.privileged = w->who == DW_OPERATOR || w->who == DW_PROVISIONER;
+	x.lang = w->lang;
+
+	switch (t->kind) {
+	case DK_OUTSIDE:
+		return LDAP_SUCCESS;
+	case DK_PROTECTED:
+	case DK_ORG_OTHER:
+		/* rule 6: the catalogue and projections are the provisioner's,
+		 * the organisations and their resources the operator's */
+		if (w->who == DW_OPERATOR || (w->who == DW_PROVISIONER && t->kind == DK_PROTECTED))
+			return LDAP_SUCCESS;
+		delegate_set(v->user, sizeof(v->user), &v->args.user, op->o_req_dn.bv_val,
+			     op->o_req_dn.bv_len);
+		return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_PROTECTED);
+	default:
+		break;
+	}
+	if (!x.privileged) {
+		delegate_set(v->user, sizeof(v->user), &v->args.user,
+			     t->kind == DK_DELEGATION ? t->scope.bv_val : t->uid.bv_val,
+			     t->kind == DK_DELEGATION ? t->scope.bv_len : t->uid.bv_len);
+		if (w->who == DW_ANONYMOUS)
+			return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_ANONYMOUS);
+		if (w->who != DW_USER)
+			return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_NOT_ADMIN);
+		if (!w->active)
+			return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_WRITER_INACTIVE);
+		/* rule 1 */
+		writer_org = w->dn.org;
+		target_org = t->org;
+		if (!delegate_bv_eq_ci(&writer_org, &target_org)) {
+			delegate_org_name(v, &x, &target_org, &v->args.org);
+			return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_OTHER_ORG);
+		}
+		if (!w->is_admin && !(t->kind == DK_USER && dn_match(&op->o_ndn, &t->user_ndn)))
+			return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_NOT_ADMIN);
+	}
+	switch (t->kind) {
+	case DK_USER:
+		return delegate_check_user(v, &x, before, after);
+	case DK_GRANT:
+		return delegate_check_grant(v, &x, before, after);
+	case DK_DELEGATION:
+		return delegate_check_delegation(v, &x, before, after);
+	default:
+		return LDAP_SUCCESS;
+	}
+}
+
+int
+delegate_check_bind(delegate_verdict *v, Operation *op, slap_overinst *on, Entry *e)
+{
+	static const char ppolicy_oid[] = "1.3.6.1.4.1.42.2.27.8.5.1";
+	BerVarray status = delegate_vals(e, delegate_ad.status);
+	BerVarray reset = delegate_vals(e, delegate_ad.pwd_reset);
+	LDAPControl **c;
+
+	(void)on;
+	memset(v, 0, sizeof(*v));
+	delegate_user_name(v, e, &op->o_req_dn);
+	if (status && status[0].bv_len == 11 && !strncmp(status[0].bv_val, "deactivated", 11))
+		return delegate_refuse(v, LDAP_INVALID_CREDENTIALS, MSG_DEACTIVATED_BIND);
+	if (reset && reset[0].bv_len == 4 && !strncasecmp(reset[0].bv_val, "TRUE", 4)) {
+		/* rule 5: a plain bind must not let a temporary password in;
+		 * a client speaking ppolicy is told to change it */
+		for (c = op->o_ctrls; c && *c; c++) {
+			if (!strcmp((*c)->ldctl_oid, ppolicy_oid))
+				return LDAP_SUCCESS;
+		}
+		return delegate_refuse(v, LDAP_INVALID_CREDENTIALS, MSG_TEMPORARY_PASSWORD);
+	}
+	return LDAP_SUCCESS;
+}

@@ -1,0 +1,328 @@
+/*
+ * slapo-delegate: configuration (slapd.conf and cn=config), lifecycle and
+ * module entry point. The rules themselves live in ops.c.
+ */
+#include "delegate.h"
+
+#include <string.h>
+
+#define DELEGATE_OID "2.25.217361807927623635844219787451286708447"
+
+delegate_ads delegate_ad;
+
+enum {
+	DELEGATE_RIGHTS = 1,
+	DELEGATE_OPERATORS,
+	DELEGATE_PROVISIONER,
+};
+
+static ConfigDriver delegate_cf_gen;
+
+/* Our own OIDs: .4.N config attributes, .5.N config object classes. */
+static ConfigTable delegate_cfg[] = {
+	{ "delegate-rights", "path", 2, 2, 0, ARG_MAGIC | ARG_QUOTE | DELEGATE_RIGHTS,
+	  delegate_cf_gen,
+	  "( " DELEGATE_OID ".4.1 NAME 'olcDelegateRights' "
+	  "DESC 'path of rights.yaml, the rights catalogue' "
+	  "EQUALITY caseExactMatch SYNTAX OMsDirectoryString SINGLE-VALUE )",
+	  NULL, NULL },
+	{ "delegate-operators", "dn", 2, 2, 0, ARG_DN | ARG_QUOTE | ARG_MAGIC | DELEGATE_OPERATORS,
+	  delegate_cf_gen,
+	  "( " DELEGATE_OID ".4.2 NAME 'olcDelegateOperators' "
+	  "DESC 'groupOfNames of the portal operator staff' "
+	  "EQUALITY distinguishedNameMatch SYNTAX OMsDN SINGLE-VALUE )",
+	  NULL, NULL },
+	{ "delegate-provisioner", "dn", 2, 2, 0, ARG_DN | ARG_QUOTE | ARG_MAGIC | DELEGATE_PROVISIONER,
+	  delegate_cf_gen,
+	  "( " DELEGATE_OID ".4.3 NAME 'olcDelegateProvisioner' "
+	  "DESC 'identity of provisiond' "
+	  "EQUALITY distinguishedNameMatch SYNTAX OMsDN SINGLE-VALUE )",
+	  NULL, NULL },
+	{ NULL, NULL, 0, 0, 0, ARG_IGNORED, NULL, NULL, NULL, NULL }
+};
+
+static ConfigOCs delegate_ocs[] = {
+	{ "( " DELEGATE_OID ".5.1 NAME 'olcDelegateConfig' "
+	  "DESC 'slapo-delegate: delegated administration of portal-um' "
+	  "SUP olcOverlayConfig "
+	  "MAY ( olcDelegateRights $ olcDelegateOperators $ olcDelegateProvisioner ) )",
+	  Cft_Overlay, delegate_cfg, NULL, NULL },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
+static void
+delegate_dn_set(struct berval *dn, struct berval *ndn, ConfigArgs *c)
+{
+	ch_free(dn->bv_val);
+	ch_free(ndn->bv_val);
+	*dn = c->value_dn;
+	*ndn = c->value_ndn;
+	BER_BVZERO(&c->value_dn);
+	BER_BVZERO(&c->value_ndn);
+}
+
+static void
+delegate_dn_clear(struct berval *dn, struct berval *ndn)
+{
+	ch_free(dn->bv_val);
+	ch_free(ndn->bv_val);
+	BER_BVZERO(dn);
+	BER_BVZERO(ndn);
+}
+
+static int
+delegate_cf_gen(ConfigArgs *c)
+{
+	slap_overinst *on = (slap_overinst *)c->bi;
+	delegate_info *di = on->on_bi.bi_private;
+	rights_catalog *cat = NULL;
+	rights_error err;
+
+	switch (c->op) {
+	case SLAP_CONFIG_EMIT:
+		switch (c->type) {
+		case DELEGATE_RIGHTS:
+			if (!di->rights_path)
+				return 1;
+			c->value_string = ch_strdup(di->rights_path);
+			return 0;
+		case DELEGATE_OPERATORS:
+			if (BER_BVISNULL(&di->operators_dn))
+				return 1;
+			value_add_one(&c->rvalue_vals, &di->operators_dn);
+			value_add_one(&c->rvalue_nvals, &di->operators_ndn);
+			return 0;
+		case DELEGATE_PROVISIONER:
+			if (BER_BVISNULL(&di->provisioner_dn))
+				return 1;
+			value_add_one(&c->rvalue_vals, &di->provisioner_dn);
+			value_add_one(&c->rvalue_nvals, &di->provisioner_ndn);
+			return 0;
+		}
+		return 1;
+	case LDAP_MOD_DELETE:
+		switch (c->type) {
+		case DELEGATE_RIGHTS:
+			/* Without a catalogue every grant would be refused
+			 * (rule 4), which is the safe failure. */
+			catalog_free(di->catalog);
+			di->catalog = NULL;
+			ch_free(di->rights_path);
+			di->rights_path = NULL;
+			return 0;
+		case DELEGATE_OPERATORS:
+			delegate_dn_clear(&di->operators_dn, &di->operators_ndn);
+			return 0;
+		case DELEGATE_PROVISIONER:
+			delegate_dn_clear(&di->provisioner_dn, &di->provisioner_ndn);
+			return 0;
+		}
+		return 1;
+	}
+
+	switch (c->type) {
+	case DELEGATE_RIGHTS:
+		memset(&err, 0, sizeof(err));
+		if (catalog_load(&cat, c->argv[1], &err) != RIGHTS_OK) {
+			/* cr_msg is short; the log gets the whole text */
+			snprintf(c->cr_msg, sizeof(c->cr_msg), "%.*s", (int)sizeof(c->cr_msg) - 1,
+				 err.message);
+			Debug(LDAP_DEBUG_ANY, "%s: %s: %s\n", c->log, c->argv[0], err.message);
+			return ARG_BAD_CONF;
+		}
+		catalog_free(di->catalog);
+		di->catalog = cat;
+		ch_free(di->rights_path);
+		di->rights_path = ch_strdup(c->argv[1]);
+		return 0;
+	case DELEGATE_OPERATORS:
+		delegate_dn_set(&di->operators_dn, &di->operators_ndn, c);
+		return 0;
+	case DELEGATE_PROVISIONER:
+		delegate_dn_set(&di->provisioner_dn, &di->provisioner_ndn, c);
+		return 0;
+	}
+	return ARG_BAD_CONF;
+}
+
+int
+delegate_schema_resolve(const char **missing)
+{
+	static const struct {
+		const char *name;
+		AttributeDescription **ad;
+	} ats[] = {
+		{ "umManage", &delegate_ad.manage },
+		{ "umStatus", &delegate_ad.status },
+		{ "umGender", &delegate_ad.gender },
+		{ "umApplication", &delegate_ad.app },
+		{ "umScope", &delegate_ad.scope },
+		{ "umRight", &delegate_ad.right },
+		{ "umDelegate", &delegate_ad.delegate },
+		{ "umOrgKind", &delegate_ad.org_kind },
+		{ "umBillingId", &delegate_ad.billing_id },
+		{ "umContractId", &delegate_ad.contract_id },
+		{ "umContractKind", &delegate_ad.contract_kind },
+		{ "umSecurityAnswer", &delegate_ad.security_answer },
+		{ "umResetTokenHash", &delegate_ad.reset_token_hash },
+		{ "umResetTokenExpiry", &delegate_ad.reset_token_expiry },
+		{ "uid", &delegate_ad.uid },
+		{ "mail", &delegate_ad.mail },
+		{ "preferredLanguage", &delegate_ad.pref_lang },
+		{ "givenName", &delegate_ad.given_name },
+		{ "sn", &delegate_ad.sn },
+		{ "cn", &delegate_ad.cn },
+		{ "member", &delegate_ad.member },
+		{ "pwdReset", &delegate_ad.pwd_reset },
+		{ "displayName", &delegate_ad.display_name },
+		{ "o", &delegate_ad.o },
+	};
+	static const struct {
+		const char *name;
+		ObjectClass **oc;
+	} ocs[] = {
+		{ "umUser", &delegate_ad.oc_user },
+		{ "umGrant", &delegate_ad.oc_grant },
+		{ "umDelegation", &delegate_ad.oc_delegation },
+		{ "umOrganization", &delegate_ad.oc_org },
+	};
+	const char *text = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(ats) / sizeof(ats[0]); i++) {
+		if (*ats[i].ad)
+			continue;
+		if (slap_str2ad(ats[i].name, ats[i].ad, &text) != LDAP_SUCCESS) {
+			*missing = ats[i].name;
+			return -1;
+		}
+	}
+	for (i = 0; i < sizeof(ocs) / sizeof(ocs[0]); i++) {
+		*ocs[i].oc = oc_find(ocs[i].name);
+		if (!*ocs[i].oc) {
+			*missing = ocs[i].name;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+delegate_db_init(BackendDB *be, ConfigReply *cr)
+{
+	slap_overinst *on = (slap_overinst *)be->bd_info;
+	delegate_info *di = ch_calloc(1, sizeof(*di));
+
+	(void)cr;
+	ldap_pvt_thread_mutex_init(&di->serial_mutex);
+	on->on_bi.bi_private = di;
+	return 0;
+}
+
+static int
+delegate_build_ndn(struct berval *out, const char *rdn, struct berval *suffix)
+{
+	struct berval dn;
+	int rc;
+
+	dn.bv_len = strlen(rdn) + 1 + suffix->bv_len;
+	dn.bv_val = ch_malloc(dn.bv_len + 1);
+	snprintf(dn.bv_val, dn.bv_len + 1, "%s,%s", rdn, suffix->bv_val);
+	rc = dnNormalize(0, NULL, NULL, &dn, out, NULL);
+	ch_free(dn.bv_val);
+	return rc;
+}
+
+static int
+delegate_db_open(BackendDB *be, ConfigReply *cr)
+{
+	slap_overinst *on = (slap_overinst *)be->bd_info;
+	delegate_info *di = on->on_bi.bi_private;
+	const char *missing = NULL;
+
+	if (delegate_schema_resolve(&missing)) {
+		snprintf(cr->msg, sizeof(cr->msg),
+			 "delegate: schema element %s missing: include um.schema", missing);
+		Debug(LDAP_DEBUG_ANY, "%s\n", cr->msg);
+		return 1;
+	}
+	if (!di->catalog) {
+		snprintf(cr->msg, sizeof(cr->msg), "delegate: delegate-rights is required");
+		Debug(LDAP_DEBUG_ANY, "%s\n", cr->msg);
+		return 1;
+	}
+	if (BER_BVISEMPTY(&be->be_nsuffix[0]))
+		return 1;
+	if (delegate_build_ndn(&di->orgs_ndn, "ou=organizations", &be->be_nsuffix[0]) ||
+	    delegate_build_ndn(&di->groups_ndn, "ou=groups", &be->be_nsuffix[0]) ||
+	    delegate_build_ndn(&di->apps_ndn, "ou=applications", &be->be_nsuffix[0]))
+		return 1;
+	return 0;
+}
+
+static int
+delegate_db_close(BackendDB *be, ConfigReply *cr)
+{
+	slap_overinst *on = (slap_overinst *)be->bd_info;
+	delegate_info *di = on->on_bi.bi_private;
+
+	(void)cr;
+	ch_free(di->orgs_ndn.bv_val);
+	ch_free(di->groups_ndn.bv_val);
+	ch_free(di->apps_ndn.bv_val);
+	BER_BVZERO(&di->orgs_ndn);
+	BER_BVZERO(&di->groups_ndn);
+	BER_BVZERO(&di->apps_ndn);
+	return 0;
+}
+
+static int
+delegate_db_destroy(BackendDB *be, ConfigReply *cr)
+{
+	slap_overinst *on = (slap_overinst *)be->bd_info;
+	delegate_info *di = on->on_bi.bi_private;
+
+	(void)cr;
+	if (!di)
+		return 0;
+	catalog_free(di->catalog);
+	ch_free(di->rights_path);
+	delegate_dn_clear(&di->operators_dn, &di->operators_ndn);
+	delegate_dn_clear(&di->provisioner_dn, &di->provisioner_ndn);
+	ldap_pvt_thread_mutex_destroy(&di->serial_mutex);
+	ch_free(di);
+	on->on_bi.bi_private = NULL;
+	return 0;
+}
+
+static slap_overinst delegate_on;
+
+static int
+delegate_initialize(void)
+{
+	int rc;
+
+	delegate_on.on_bi.bi_type = "delegate";
+	delegate_on.on_bi.bi_flags = SLAPO_BFLAG_SINGLE;
+	delegate_on.on_bi.bi_db_init = delegate_db_init;
+	delegate_on.on_bi.bi_db_open = delegate_db_open;
+	delegate_on.on_bi.bi_db_close = delegate_db_close;
+	delegate_on.on_bi.bi_db_destroy = delegate_db_destroy;
+	delegate_ops_register(&delegate_on);
+
+	delegate_on.on_bi.bi_cf_ocs = delegate_ocs;
+	rc = config_register_schema(delegate_cfg, delegate_ocs);
+	if (rc)
+		return rc;
+	return overlay_register(&delegate_on);
+}
+
+int init_module(int argc, char *argv[]);
+
+int
+init_module(int argc, char *argv[])
+{
+	(void)argc;
+	(void)argv;
+	return delegate_initialize();
+}

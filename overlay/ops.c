@@ -1,0 +1,285 @@
+/*
+ * slapo-delegate: operation callbacks. Each one finds the target and the
+ * writer by DN, lets check.c decide, and either continues down the stack
+ * or answers with the code and the sentence of DESIGN rule 9.
+ */
+#include "delegate.h"
+
+#include <string.h>
+
+static int
+delegate_refused(Operation *op, SlapReply *rs, slap_overinst *on, delegate_verdict *v,
+		 rights_lang lang)
+{
+	char *text = op->o_tmpalloc(1024, op->o_tmpmemctx);
+
+	messages_format(text, 1024, v->msg, lang, &v->args);
+	Debug(LDAP_DEBUG_TRACE, "%s delegate: refused (%d): %s\n", op->o_log_prefix, v->code,
+	      text);
+	op->o_bd->bd_info = (BackendInfo *)on->on_info;
+	send_ldap_error(op, rs, v->code, text);
+	rs->sr_text = NULL;
+	op->o_tmpfree(text, op->o_tmpmemctx);
+	return rs->sr_err;
+}
+
+/* Holds serial_mutex from the check until the write is done, so that no
+ * concurrent write changes what the check read (unique.c's serialize). */
+static int
+delegate_unlock(Operation *op, SlapReply *rs)
+{
+	slap_callback *sc = op->o_callback;
+	delegate_info *di = sc->sc_private;
+
+	(void)rs;
+	ldap_pvt_thread_mutex_unlock(&di->serial_mutex);
+	op->o_callback = sc->sc_next;
+	op->o_tmpfree(sc, op->o_tmpmemctx);
+	return 0;
+}
+
+static int
+delegate_serialised(const delegate_writer *w)
+{
+	/* operators and internal writes (run as the rootdn) only validate */
+	return w->who != DW_OPERATOR && w->who != DW_PROVISIONER;
+}
+
+/* Runs the checks for one write and answers a refusal. */
+static int
+delegate_decide(Operation *op, SlapReply *rs, slap_overinst *on, delegate_writer *w,
+		delegate_target *t, Entry *before, Entry *after)
+{
+	delegate_info *di = on->on_bi.bi_private;
+	delegate_verdict v;
+	slap_callback *cb;
+	int locked = delegate_serialised(w);
+
+	if (locked)
+		ldap_pvt_thread_mutex_lock(&di->serial_mutex);
+	if (delegate_check_write(&v, op, on, w, t, before, after) != LDAP_SUCCESS) {
+		if (locked)
+			ldap_pvt_thread_mutex_unlock(&di->serial_mutex);
+		return delegate_refused(op, rs, on, &v, w->lang);
+	}
+	if (locked) {
+		cb = op->o_tmpcalloc(1, sizeof(*cb), op->o_tmpmemctx);
+		cb->sc_cleanup = delegate_unlock;
+		cb->sc_private = di;
+		cb->sc_next = op->o_callback;
+		op->o_callback = cb;
+	}
+	return SLAP_CB_CONTINUE;
+}
+
+static int
+delegate_op_add(Operation *op, SlapReply *rs)
+{
+	slap_overinst *on = (slap_overinst *)op->o_bd->bd_info;
+	delegate_info *di = on->on_bi.bi_private;
+	delegate_target t;
+	delegate_writer w;
+	int rc;
+
+	if (SLAPD_SYNC_IS_SYNCCONN(op->o_connid)) /* replicated: decided at origin */
+		return SLAP_CB_CONTINUE;
+	delegate_dn_parse(&t, di, &op->o_req_ndn);
+	if (t.kind == DK_OUTSIDE)
+		return SLAP_CB_CONTINUE;
+	delegate_writer_resolve(&w, op, on);
+	rc = delegate_decide(op, rs, on, &w, &t, NULL, op->ora_e);
+	delegate_writer_free(op, &w);
+	return rc;
+}
+
+/* The target as it would be after the modification, to compare values
+ * given and taken whatever the mix of add/delete/replace (rule 3). */
+static int
+delegate_apply_mods(Entry *e, Modifications *ml)
+{
+	char textbuf[SLAP_TEXT_BUFLEN];
+	const char *text = NULL;
+	Modification mod;
+	int rc = LDAP_SUCCESS;
+
+	for (; ml && rc == LDAP_SUCCESS; ml = ml->sml_next) {
+		mod = ml->sml_mod;
+		switch (mod.sm_op) {
+		case LDAP_MOD_ADD:
+			rc = modify_add_values(e, &mod, 0, &text, textbuf, sizeof(textbuf));
+			break;
+		case SLAP_MOD_SOFTADD:
+			mod.sm_op = LDAP_MOD_ADD;
+			rc = modify_add_values(e, &mod, 1, &text, textbuf, sizeof(textbuf));
+			break;
+		case SLAP_MOD_ADD_IF_NOT_PRESENT:
+			if (attr_find(e->e_attrs, mod.sm_desc))
+				break;
+			mod.sm_op = LDAP_MOD_ADD;
+			rc = modify_add_values(e, &mod, 0, &text, textbuf, sizeof(textbuf));
+			break;
+		case LDAP_MOD_DELETE:
+			rc = modify_delete_values(e, &mod, 0, &text, textbuf, sizeof(textbuf));
+			break;
+		case SLAP_MOD_SOFTDEL:
+			mod.sm_op = LDAP_MOD_DELETE;
+			rc = modify_delete_values(e, &mod, 1, &text, textbuf, sizeof(textbuf));
+			break;
+		case LDAP_MOD_REPLACE:
+			rc = modify_replace_values(e, &mod, 0, &text, textbuf, sizeof(textbuf));
+			break;
+		case LDAP_MOD_INCREMENT:
+			rc = modify_increment_values(e, &mod, 0, &text, textbuf, sizeof(textbuf));
+			break;
+		default:
+			rc = LDAP_PROTOCOL_ERROR;
+		}
+	}
+	return rc;
+}
+
+static int
+delegate_op_modify(Operation *op, SlapReply *rs)
+{
+	slap_overinst *on = (slap_overinst *)op->o_bd->bd_info;
+	delegate_info *di = on->on_bi.bi_private;
+	delegate_target t;
+	delegate_writer w;
+	Entry *before = NULL, *after = NULL;
+	int rc = SLAP_CB_CONTINUE;
+
+	if (SLAPD_SYNC_IS_SYNCCONN(op->o_connid))
+		return SLAP_CB_CONTINUE;
+	delegate_dn_parse(&t, di, &op->o_req_ndn);
+	if (t.kind == DK_OUTSIDE)
+		return SLAP_CB_CONTINUE;
+	if (delegate_entry_get(op, on, &op->o_req_ndn, &before) != LDAP_SUCCESS)
+		return SLAP_CB_CONTINUE; /* the backend answers noSuchObject */
+	after = entry_dup(before);
+	if (delegate_apply_mods(after, op->orm_modlist) != LDAP_SUCCESS) {
+		/* the backend refuses the same mods with its own text */
+		entry_free(after);
+		delegate_entry_release(op, on, before);
+		return SLAP_CB_CONTINUE;
+	}
+	delegate_writer_resolve(&w, op, on);
+	rc = delegate_decide(op, rs, on, &w, &t, before, after);
+	delegate_writer_free(op, &w);
+	entry_free(after);
+	delegate_entry_release(op, on, before);
+	return rc;
+}
+
+static int
+delegate_op_delete(Operation *op, SlapReply *rs)
+{
+	slap_overinst *on = (slap_overinst *)op->o_bd->bd_info;
+	delegate_info *di = on->on_bi.bi_private;
+	delegate_target t;
+	delegate_writer w;
+	Entry *before = NULL;
+	int rc;
+
+	if (SLAPD_SYNC_IS_SYNCCONN(op->o_connid))
+		return SLAP_CB_CONTINUE;
+	delegate_dn_parse(&t, di, &op->o_req_ndn);
+	if (t.kind == DK_OUTSIDE)
+		return SLAP_CB_CONTINUE;
+	if (delegate_entry_get(op, on, &op->o_req_ndn, &before) != LDAP_SUCCESS)
+		return SLAP_CB_CONTINUE;
+	delegate_writer_resolve(&w, op, on);
+	rc = delegate_decide(op, rs, on, &w, &t, before, NULL);
+	delegate_writer_free(op, &w);
+	delegate_entry_release(op, on, before);
+	return rc;
+}
+
+/* Rule 6: no user, grant or delegation moves or changes its name; grant
+ * names are deterministic and uid is the login. */
+static int
+delegate_op_modrdn(Operation *op, SlapReply *rs)
+{
+	slap_overinst *on = (slap_overinst *)op->o_bd->bd_info;
+	delegate_info *di = on->on_bi.bi_private;
+	delegate_target t, dest;
+	delegate_writer w;
+	delegate_verdict v;
+	int rc = SLAP_CB_CONTINUE;
+
+	if (SLAPD_SYNC_IS_SYNCCONN(op->o_connid))
+		return SLAP_CB_CONTINUE;
+	delegate_dn_parse(&t, di, &op->o_req_ndn);
+	memset(&dest, 0, sizeof(dest));
+	if (op->orr_nnewSup)
+		delegate_dn_parse(&dest, di, op->orr_nnewSup);
+	if (t.kind == DK_OUTSIDE && dest.kind == DK_OUTSIDE)
+		return SLAP_CB_CONTINUE;
+	delegate_writer_resolve(&w, op, on);
+	if (w.who == DW_OPERATOR ||
+	    (w.who == DW_PROVISIONER && t.kind == DK_PROTECTED &&
+	     (!op->orr_nnewSup || dest.kind == DK_PROTECTED))) {
+		delegate_writer_free(op, &w);
+		return SLAP_CB_CONTINUE;
+	}
+	memset(&v, 0, sizeof(v));
+	snprintf(v.user, sizeof(v.user), "%s", op->o_req_dn.bv_val);
+	v.args.user = v.user;
+	if (t.kind == DK_USER) {
+		snprintf(v.user, sizeof(v.user), "%.*s", (int)t.uid.bv_len, t.uid.bv_val);
+		v.code = LDAP_UNWILLING_TO_PERFORM;
+		v.msg = op->orr_nnewSup ? MSG_NO_MOVE : MSG_UID_IMMUTABLE;
+	} else if (t.kind == DK_PROTECTED || t.kind == DK_ORG_OTHER || w.who == DW_ANONYMOUS) {
+		v.code = LDAP_INSUFFICIENT_ACCESS;
+		v.msg = w.who == DW_ANONYMOUS ? MSG_ANONYMOUS : MSG_PROTECTED;
+	} else {
+		v.code = LDAP_UNWILLING_TO_PERFORM;
+		v.msg = MSG_NO_MOVE;
+	}
+	rc = delegate_refused(op, rs, on, &v, w.lang);
+	delegate_writer_free(op, &w);
+	return rc;
+}
+
+/*
+ * Rule 5: a deactivated user, or one whose password is temporary, does not
+ * get in with a plain bind. Only a caller who knows the password learns
+ * why; a wrong password goes on to the backend (and ppolicy's counters).
+ */
+static int
+delegate_op_bind(Operation *op, SlapReply *rs)
+{
+	slap_overinst *on = (slap_overinst *)op->o_bd->bd_info;
+	delegate_info *di = on->on_bi.bi_private;
+	delegate_verdict v;
+	Entry *e = NULL;
+	Attribute *a, *pw;
+	const char *text = NULL;
+	rights_lang lang = RIGHTS_LANG_EN;
+	int rc = SLAP_CB_CONTINUE;
+
+	if (op->orb_method != LDAP_AUTH_SIMPLE || !dnIsSuffix(&op->o_req_ndn, &di->orgs_ndn) ||
+	    be_isroot_dn(op->o_bd, &op->o_req_ndn))
+		return SLAP_CB_CONTINUE;
+	if (delegate_entry_get(op, on, &op->o_req_ndn, &e) != LDAP_SUCCESS)
+		return SLAP_CB_CONTINUE;
+	if (delegate_check_bind(&v, op, on, e) != LDAP_SUCCESS &&
+	    (pw = attr_find(e->e_attrs, slap_schema.si_ad_userPassword)) &&
+	    slap_passwd_check(op, e, pw, &op->orb_cred, &text) == 0) {
+		if ((a = attr_find(e->e_attrs, delegate_ad.pref_lang)))
+			lang = lang_or_default(a->a_vals[0].bv_val, a->a_vals[0].bv_len);
+		delegate_entry_release(op, on, e);
+		return delegate_refused(op, rs, on, &v, lang);
+	}
+	delegate_entry_release(op, on, e);
+	return rc;
+}
+
+void
+delegate_ops_register(slap_overinst *on)
+{
+	on->on_bi.bi_op_add = delegate_op_add;
+	on->on_bi.bi_op_modify = delegate_op_modify;
+	on->on_bi.bi_op_delete = delegate_op_delete;
+	on->on_bi.bi_op_modrdn = delegate_op_modrdn;
+	on->on_bi.bi_op_bind = delegate_op_bind;
+}

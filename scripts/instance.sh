@@ -1,0 +1,117 @@
+#!/bin/sh
+# One slapd instance of portal-um: `make run` (run/, port 3890) and every
+# test fixture (a temp dir, a free port) go through here, so they run the
+# same configuration.
+#
+#   instance.sh setup DIR PORT   write DIR/slapd.conf, secrets, load LDIF
+#   instance.sh start DIR PORT   setup if needed, start slapd, wait for it
+#   instance.sh stop  DIR        stop the slapd started in DIR
+#
+# Environment: UM_SUFFIX (dc=portal,dc=example), UM_RIGHTS (rights.yaml),
+# UM_DELEGATE_SO (the overlay), UM_DEMO (1: load ldif/demo.ldif),
+# UM_SLAPD_PRELOAD (LD_PRELOAD for slapd, for an ASan overlay).
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cmd=${1:?usage: instance.sh setup|start|stop DIR [PORT]}
+dir=${2:?directory}
+port=${3:-3890}
+suffix=${UM_SUFFIX:-dc=portal,dc=example}
+rights=${UM_RIGHTS:-$top/config/rights.yaml}
+delegate=${UM_DELEGATE_SO:-$top/build/delegate.so}
+demo=${UM_DEMO:-1}
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+
+die() { echo "instance.sh: $*" >&2; exit 1; }
+
+# ldapi URLs carry the socket path percent-encoded.
+ldapi_url() { printf 'ldapi://%s' "$(printf '%s' "$dir/ldapi" | sed 's,/,%2F,g')"; }
+
+secret() { head -c 18 /dev/urandom | base64 | tr '+/' 'xy'; }
+
+setup() {
+	umask 077
+	if [ ! -f "$dir/secrets" ]; then
+		{
+			echo "UM_ROOTPW=$(secret)"
+			echo "UM_OPERATOR_PW=$(secret)"
+			echo "UM_PROVISIOND_PW=$(secret)"
+			echo "UM_APP_PW=$(secret)"
+		} >"$dir/secrets"
+	fi
+	. "$dir/secrets"
+	hash() { slappasswd -h '{SSHA}' -s "$1"; }
+	sed -e "s|@TOP@|$top|g" -e "s|@RUN@|$dir|g" -e "s|@SUFFIX@|$suffix|g" \
+		-e "s|@ROOTPW_HASH@|$(hash "$UM_ROOTPW")|g" \
+		-e "s|@DELEGATE_SO@|$delegate|g" -e "s|@RIGHTS@|$rights|g" \
+		"$top/config/slapd.conf.in" >"$dir/slapd.conf"
+	printf '%s\n' "$UM_PROVISIOND_PW" >"$dir/provisiond.pw"
+	mkdir -p "$dir/data" "$dir/accesslog"
+	if [ ! -f "$dir/data/data.mdb" ]; then
+		{
+			sed -e "s|@SUFFIX@|$suffix|g" \
+				-e "s|@OPERATOR_PASSWORD_HASH@|$(hash "$UM_OPERATOR_PW")|" \
+				-e "s|@PROVISIOND_PASSWORD_HASH@|$(hash "$UM_PROVISIOND_PW")|" \
+				-e "s|@APP_PASSWORD_HASH@|$(hash "$UM_APP_PW")|" \
+				"$top/ldif/base.ldif"
+			if [ "$demo" = 1 ] && [ -f "$top/ldif/demo.ldif" ]; then
+				echo
+				sed -e "s|dc=portal,dc=example|$suffix|g" "$top/ldif/demo.ldif"
+			fi
+		} >"$dir/load.ldif"
+		# slapadd runs without the overlays: the seed is trusted data.
+		slapadd -q -f "$dir/slapd.conf" -b "$suffix" -l "$dir/load.ldif" >"$dir/slapadd.log" 2>&1 ||
+			{ rm -f "$dir/data/"*.mdb; cat "$dir/slapadd.log" >&2; die "loading the base tree failed"; }
+	fi
+}
+
+running() { [ -f "$dir/slapd.pid" ] && kill -0 "$(cat "$dir/slapd.pid")" 2>/dev/null; }
+
+start() {
+	if running; then
+		echo "slapd already running (pid $(cat "$dir/slapd.pid")) on ldap://127.0.0.1:$port"
+		return 0
+	fi
+	setup
+	rm -f "$dir/slapd.pid"
+	# -d 32768 ("none": errors only) keeps slapd in the foreground of its own subshell, its stderr in
+	# a log we can show when it refuses to start.
+	(
+		[ -n "${UM_SLAPD_PRELOAD:-}" ] && export LD_PRELOAD="$UM_SLAPD_PRELOAD"
+		exec /usr/sbin/slapd -d 32768 -f "$dir/slapd.conf" \
+			-h "ldap://127.0.0.1:$port/ $(ldapi_url)" >"$dir/slapd.log" 2>&1
+	) &
+	echo $! >"$dir/slapd.child"
+	i=0
+	while [ $i -lt 100 ]; do
+		if ldapsearch -x -H "ldap://127.0.0.1:$port" -s base -b "" -LLL dn >/dev/null 2>&1; then
+			return 0
+		fi
+		if ! kill -0 "$(cat "$dir/slapd.child")" 2>/dev/null; then
+			cat "$dir/slapd.log" >&2
+			die "slapd refused to start"
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	die "slapd did not answer on port $port"
+}
+
+stop() {
+	pid=""
+	[ -f "$dir/slapd.child" ] && pid=$(cat "$dir/slapd.child")
+	[ -f "$dir/slapd.pid" ] && pid=$(cat "$dir/slapd.pid")
+	[ -n "$pid" ] || return 0
+	kill "$pid" 2>/dev/null || true
+	i=0
+	while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	kill -9 "$pid" 2>/dev/null || true
+	rm -f "$dir/slapd.pid" "$dir/slapd.child"
+}
+
+case "$cmd" in
+setup) setup ;;
+start) start ;;
+stop) stop ;;
+*) die "unknown command $cmd" ;;
+esac

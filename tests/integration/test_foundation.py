@@ -1,0 +1,161 @@
+"""Issue 2: the portal directory comes up with schema, base tree and demo;
+reads are isolated per tenant; secrets never leave the server."""
+import os
+import subprocess
+import tempfile
+
+import ldap
+import pytest
+
+from conftest import (DEMO_ADMIN_PW, DEMO_PW, ORG, SUFFIX, TOP, USERS, free_port,
+                      start_instance, stop_instance, user_dn)
+
+ROUTER = "o=2-imagine,ou=organizations," + SUFFIX
+
+
+def test_schema_loaded(root):
+    res = root.search_s("cn=Subschema", ldap.SCOPE_BASE, "(objectClass=*)",
+                        ["attributeTypes", "objectClasses"])
+    text = b"\n".join(res[0][1]["attributeTypes"] + res[0][1]["objectClasses"])
+    for name in [b"umManage", b"umStatus", b"umRight", b"umScope", b"umDelegate",
+                 b"umContractKind", b"umGrant", b"umDelegation", b"umUser",
+                 b"umOrganization", b"umBillingAddress", b"umContract"]:
+        assert b"'" + name + b"'" in text, name
+    assert b"2.25.217361807927623635844219787451286708447.1." in text
+
+
+def test_base_tree(root):
+    for dn in ["ou=organizations", "ou=applications", "ou=groups", "ou=system",
+               "cn=operators,ou=system", "cn=provisiond,ou=system",
+               "ou=apps,ou=system", "cn=default,ou=policies,ou=system"]:
+        res = root.search_s(dn + "," + SUFFIX, ldap.SCOPE_BASE)
+        assert res, dn
+
+
+def test_demo_organisation(root):
+    org = root.search_s(ORG, ldap.SCOPE_BASE, attrlist=["displayName", "umOrgKind"])
+    assert org[0][1]["displayName"] == [b"BPOST CONTRACT TEAM"]
+    assert org[0][1]["umOrgKind"] == [b"customer"]
+    users = root.search_s(USERS, ldap.SCOPE_ONELEVEL, "(objectClass=umUser)",
+                          ["uid", "creatorsName"])
+    uids = {a["uid"][0].decode() for _, a in users}
+    assert {"PRINTSCREENS", "ARNAUD", "Fabrice", "Antoine"} <= uids
+    creator = {a["uid"][0].decode(): a["creatorsName"][0].decode() for _, a in users}
+    assert creator["ARNAUD"].lower() == user_dn("PRINTSCREENS").lower()
+    billing = root.search_s("ou=billing," + ORG, ldap.SCOPE_ONELEVEL,
+                            "(objectClass=umBillingAddress)")
+    assert len(billing) == 3
+    cs = root.search_s("ou=contracts," + ORG, ldap.SCOPE_ONELEVEL,
+                       "(umContractKind=cs-master)")
+    assert len(cs) == 1
+    national = root.search_s("ou=contracts," + ORG, ldap.SCOPE_ONELEVEL,
+                             "(umContractKind=parcels-national)")
+    assert len(national) == 6
+    routers = root.search_s("ou=organizations," + SUFFIX, ldap.SCOPE_ONELEVEL,
+                            "(umOrgKind=router)")
+    # §2.3.1: every named router of the manual's list (9 rows have no name)
+    assert len(routers) == 26
+
+
+def test_demo_admin_lists_users_with_creator(directory):
+    c = directory.bind(user_dn("PRINTSCREENS"), DEMO_ADMIN_PW)
+    res = c.search_s(USERS, ldap.SCOPE_ONELEVEL, "(objectClass=umUser)",
+                     ["uid", "creatorsName"])
+    assert len(res) >= 4
+    assert all("creatorsName" in a for _, a in res)
+
+
+def test_tenant_cannot_read_other_organisation(directory):
+    c = directory.bind(user_dn("IMAGINE-ADMIN", ROUTER), DEMO_PW)
+    # not even the existence of the other organisation's entries shows
+    with pytest.raises(ldap.NO_SUCH_OBJECT):
+        c.search_s(ORG, ldap.SCOPE_SUBTREE, "(objectClass=*)")
+    res = c.search_s("ou=organizations," + SUFFIX, ldap.SCOPE_SUBTREE, "(uid=*)", ["uid"])
+    assert [a["uid"] for _, a in res] == [[b"IMAGINE-ADMIN"]]
+    own = c.search_s(ROUTER, ldap.SCOPE_SUBTREE, "(objectClass=umUser)", ["uid"])
+    assert [a["uid"] for _, a in own] == [[b"IMAGINE-ADMIN"]]
+
+
+def test_customer_sees_router_list_only_name_and_address(directory):
+    c = directory.bind(user_dn("Fabrice"), DEMO_PW)
+    res = c.search_s("ou=organizations," + SUFFIX, ldap.SCOPE_ONELEVEL,
+                     "(umOrgKind=router)", ["*"])
+    assert len(res) == 26
+    for _, attrs in res:
+        assert set(attrs) <= {"objectClass", "o", "displayName", "postalAddress",
+                              "umOrgKind"}
+    with pytest.raises(ldap.NO_SUCH_OBJECT):
+        c.search_s("ou=users," + ROUTER, ldap.SCOPE_ONELEVEL)
+
+
+def test_anonymous_reads_nothing(directory):
+    c = directory.bind()
+    for base in [ORG, "ou=organizations," + SUFFIX, "ou=groups," + SUFFIX,
+                 "ou=system," + SUFFIX]:
+        try:
+            res = c.search_s(base, ldap.SCOPE_SUBTREE, "(objectClass=*)")
+        except ldap.NO_SUCH_OBJECT:
+            res = []
+        assert res == [], base
+
+
+@pytest.mark.parametrize("attr", ["userPassword", "umSecurityAnswer"])
+def test_secrets_not_readable(directory, attr):
+    c = directory.bind(user_dn("PRINTSCREENS"), DEMO_ADMIN_PW)
+    for who in ["PRINTSCREENS", "ARNAUD"]:
+        res = c.search_s(user_dn(who), ldap.SCOPE_BASE, attrlist=[attr, "*"])
+        assert attr not in res[0][1]
+    # Not even the operator staff reads them.
+    op = directory.operator()
+    res = op.search_s(user_dn("ARNAUD"), ldap.SCOPE_BASE, attrlist=[attr])
+    assert attr not in res[0][1]
+
+
+def test_password_still_authenticates(directory):
+    c = directory.bind(user_dn("ARNAUD"), DEMO_PW)
+    assert c.whoami_s().lower() == ("dn:" + user_dn("ARNAUD")).lower()
+    with pytest.raises(ldap.INVALID_CREDENTIALS):
+        directory.bind(user_dn("ARNAUD"), "wrong-password")
+
+
+def test_uid_unique_across_directory(root):
+    import ldap.modlist
+    entry = {"objectClass": [b"inetOrgPerson", b"umUser"], "uid": [b"ARNAUD"],
+             "cn": [b"Copy"], "sn": [b"Copy"], "umStatus": [b"active"]}
+    with pytest.raises(ldap.CONSTRAINT_VIOLATION):
+        root.add_s("uid=ARNAUD,ou=users," + ROUTER, ldap.modlist.addModlist(entry))
+
+
+def test_broken_rights_yaml_refused_with_position():
+    """A broken catalogue stops slapd with file:line:col (issue 2)."""
+    tmp = tempfile.mkdtemp(prefix="portal-um-bad-")
+    bad = os.path.join(tmp, "rights.yaml")
+    inst = os.path.join(tmp, "inst")
+    with open(bad, "w") as f:
+        f.write("version: 1\nmanagement:\n  - id: admins\n    colour: red\n")
+    try:
+        subprocess.run(["sh", os.path.join(TOP, "scripts", "instance.sh"), "setup", inst],
+                       check=True, capture_output=True)
+        with pytest.raises(subprocess.CalledProcessError) as exc:
+            start_instance(inst, free_port(), {"UM_RIGHTS": bad})
+        err = exc.value.stderr.decode(errors="replace")
+        assert "slapd refused to start" in err
+        assert bad + ':4:5: unknown key "colour"' in err, err
+        assert not os.path.exists(os.path.join(inst, "slapd.pid"))
+    finally:
+        stop_instance(inst)
+        subprocess.run(["rm", "-rf", tmp])
+
+
+def test_slaptest_reports_position(directory):
+    bad = os.path.join(directory.path, "broken.yaml")
+    with open(bad, "w") as f:
+        f.write("version: 1\nmanagement: [\n")
+    conf = open(os.path.join(directory.path, "slapd.conf")).read()
+    conf = conf.replace(os.path.join(TOP, "config", "rights.yaml"), bad)
+    path = os.path.join(directory.path, "broken.conf")
+    with open(path, "w") as f:
+        f.write(conf)
+    r = subprocess.run(["slaptest", "-u", "-f", path], capture_output=True, text=True)
+    assert r.returncode != 0
+    assert bad + ":" in r.stderr
