@@ -88,6 +88,12 @@ delegate_op_add(Operation *op, SlapReply *rs)
 		return SLAP_CB_CONTINUE;
 	delegate_writer_resolve(&w, op, on);
 	rc = delegate_decide(op, rs, on, &w, &t, NULL, op->ora_e);
+	/* §3.2: "L'administrateur attribue un mot de passe provisoire lors de
+	 * la création": ppolicy marks admin-set passwords on modify only. */
+	if (rc == SLAP_CB_CONTINUE && t.kind == DK_USER && w.who != DW_PROVISIONER &&
+	    attr_find(op->ora_e->e_attrs, slap_schema.si_ad_userPassword) &&
+	    !attr_find(op->ora_e->e_attrs, delegate_ad.pwd_reset))
+		attr_merge_one(op->ora_e, delegate_ad.pwd_reset, (struct berval *)&slap_true_bv, NULL);
 	delegate_writer_free(op, &w);
 	return rc;
 }

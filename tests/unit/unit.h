@@ -23,7 +23,7 @@
 /* Each row becomes a test whose *state is the row. Returns the number of
  * failed tests. */
 static inline int unit_run_rows(const char *group, const void *rows, size_t nrows, size_t rowsize,
-				CMUnitTestFunction fn)
+                                CMUnitTestFunction fn)
 {
 	struct CMUnitTest *tests = NULL;
 	const char *row = rows;
@@ -48,11 +48,11 @@ static inline int unit_run_rows(const char *group, const void *rows, size_t nrow
 
 /* The four management rights of §2.2.4 and an application skeleton shared
  * by the inline rights.yaml fixtures. HEAD is lines 1-7. */
-#define UNIT_LABEL "{nl: n, fr: f, de: d, en: e}"
-#define UNIT_M_ADMINS "  - {id: admins, label: " UNIT_LABEL "}\n"
-#define UNIT_M_USERS "  - {id: users, label: " UNIT_LABEL "}\n"
+#define UNIT_LABEL      "{nl: n, fr: f, de: d, en: e}"
+#define UNIT_M_ADMINS   "  - {id: admins, label: " UNIT_LABEL "}\n"
+#define UNIT_M_USERS    "  - {id: users, label: " UNIT_LABEL "}\n"
 #define UNIT_M_RECOVERY "  - {id: password-recovery, label: " UNIT_LABEL "}\n"
-#define UNIT_M_FTP "  - {id: ftp, label: " UNIT_LABEL "}\n"
+#define UNIT_M_FTP      "  - {id: ftp, label: " UNIT_LABEL "}\n"
 #define UNIT_HEAD                                                                                  \
 	"version: 1\n"                                                                             \
 	"management:\n" UNIT_M_ADMINS UNIT_M_USERS UNIT_M_RECOVERY UNIT_M_FTP "applications:\n"
