@@ -20,7 +20,7 @@ static ConfigDriver delegate_cf_gen;
 
 /* Our own OIDs: .4.N config attributes, .5.N config object classes. */
 static ConfigTable delegate_cfg[] = {
-	{ "delegate-rights", "path", 2, 2, 0, ARG_MAGIC | ARG_QUOTE | DELEGATE_RIGHTS,
+	{ "delegate-rights", "path", 2, 2, 0, ARG_STRING | ARG_MAGIC | ARG_QUOTE | DELEGATE_RIGHTS,
 	  delegate_cf_gen,
 	  "( " DELEGATE_OID ".4.1 NAME 'olcDelegateRights' "
 	  "DESC 'path of rights.yaml, the rights catalogue' "
@@ -123,17 +123,21 @@ delegate_cf_gen(ConfigArgs *c)
 	switch (c->type) {
 	case DELEGATE_RIGHTS:
 		memset(&err, 0, sizeof(err));
-		if (catalog_load(&cat, c->argv[1], &err) != RIGHTS_OK) {
+		/* ARG_STRING hands us c->value_string; we keep or free it */
+		if (catalog_load(&cat, c->value_string, &err) != RIGHTS_OK) {
 			/* cr_msg is short; the log gets the whole text */
 			snprintf(c->cr_msg, sizeof(c->cr_msg), "%.*s", (int)sizeof(c->cr_msg) - 1,
 				 err.message);
 			Debug(LDAP_DEBUG_ANY, "%s: %s: %s\n", c->log, c->argv[0], err.message);
+			ch_free(c->value_string);
+			c->value_string = NULL;
 			return ARG_BAD_CONF;
 		}
 		catalog_free(di->catalog);
 		di->catalog = cat;
 		ch_free(di->rights_path);
-		di->rights_path = ch_strdup(c->argv[1]);
+		di->rights_path = c->value_string;
+		c->value_string = NULL;
 		return 0;
 	case DELEGATE_OPERATORS:
 		delegate_dn_set(&di->operators_dn, &di->operators_ndn, c);
