@@ -9,7 +9,9 @@
 #
 # Environment: UM_SUFFIX (dc=portal,dc=example), UM_RIGHTS (rights.yaml),
 # UM_DELEGATE_SO (the overlay), UM_DEMO (1: load ldif/demo.ldif),
-# UM_SLAPD_PRELOAD (LD_PRELOAD for slapd, for an ASan overlay).
+# UM_SLAPD_PRELOAD (LD_PRELOAD for slapd, for an ASan overlay),
+# UM_EXTRA_LDIF (more entries to load, e.g. bench data), UM_NO_DELEGATE (1:
+# the same configuration without the overlay, the benchmarks' baseline).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cmd=${1:?usage: instance.sh setup|start|stop DIR [PORT]}
@@ -45,6 +47,9 @@ setup() {
 		-e "s|@ROOTPW_HASH@|$(hash "$UM_ROOTPW")|g" \
 		-e "s|@DELEGATE_SO@|$delegate|g" -e "s|@RIGHTS@|$rights|g" \
 		"$top/config/slapd.conf.in" >"$dir/slapd.conf"
+	if [ "${UM_NO_DELEGATE:-0}" = 1 ]; then
+		sed -i -e '/^overlay[[:space:]]*delegate/,$d' -e '/^moduleload.*delegate/d' "$dir/slapd.conf"
+	fi
 	printf '%s\n' "$UM_PROVISIOND_PW" >"$dir/provisiond.pw"
 	mkdir -p "$dir/data" "$dir/accesslog"
 	if [ ! -f "$dir/data/data.mdb" ]; then
@@ -57,6 +62,10 @@ setup() {
 			if [ "$demo" = 1 ] && [ -f "$top/ldif/demo.ldif" ]; then
 				echo
 				sed -e "s|dc=portal,dc=example|$suffix|g" "$top/ldif/demo.ldif"
+			fi
+			if [ -n "${UM_EXTRA_LDIF:-}" ]; then
+				echo
+				cat "$UM_EXTRA_LDIF"
 			fi
 		} >"$dir/load.ldif"
 		# slapadd runs without the overlays: the seed is trusted data.

@@ -1,0 +1,11 @@
+#!/bin/sh
+# make bench: build OpenLDAP's load tools from the configured source tree,
+# then compare the same slapd with and without the delegate overlay.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+tree="$top/build/openldap"
+if [ ! -x "$tree/tests/progs/slapd-modify" ]; then
+	(make -C "$tree/libraries" depend && make -C "$tree/libraries" &&
+		make -C "$tree/tests/progs" depend && make -C "$tree/tests/progs") >"$top/build/progs.log" 2>&1
+fi
+exec /usr/bin/python3 "$top/bench/bench.py" "$@"
