@@ -80,8 +80,15 @@ test: deps
 	$(MAKE) integration
 	$(MAKE) e2e
 
-asan:
-	$(MAKE) BUILD=$(BUILD)/asan OLDAP=$(OLDAP) SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" CFLAGS="-O1 -g" all unit
+# The overlay and librights under ASan/UBSan, loaded into Debian's slapd
+# with the sanitizer runtimes preloaded; unit and integration suites.
+ASAN_RT    := $(shell $(CC) -print-file-name=libasan.so) $(shell $(CC) -print-file-name=libubsan.so)
+asan: deps
+	$(MAKE) BUILD=$(BUILD)/asan OLDAP=$(OLDAP) SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" CFLAGS="-O1 -g" all unit
+	cd tests/integration && UM_DELEGATE_SO=$(BUILD)/asan/delegate.so \
+		UM_SLAPD_PRELOAD="$(ASAN_RT)" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		$(PYTHON) -m pytest -q -p no:cacheprovider .
 
 fuzz: deps
 	@mkdir -p $(BUILD)/fuzz

@@ -441,8 +441,10 @@ static int get_string(char **out, loader *ld, const ynode *n, const char *what)
 
 	if (rc != RIGHTS_OK)
 		return rc;
-	if (is_null(n) || n->len == 0)
+	if (n->len == 0)
 		return load_fail(ld, n, "%s must not be empty", what);
+	if (is_null(n))
+		return load_fail(ld, n, "%s must be text, not null (quote it)", what);
 	if (memchr(n->text, '\0', n->len) != NULL)
 		return load_fail(ld, n, "%s must not contain a NUL character", what);
 	*out = strdup(n->text);

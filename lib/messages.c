@@ -206,6 +206,17 @@ static const char *const templates[MSG_COUNT][RIGHTS_LANG_COUNT] = {
                                "{user}",
                         [DE] = "Sie sind kein Administrator, daher können Sie {user} nicht ändern",
                 },
+        [MSG_RESERVED_ATTR] =
+                {
+                        [EN] = "the attribute {right} of {user} is managed by the portal itself "
+                               "and cannot be changed",
+                        [NL] = "het attribuut {right} van {user} wordt door het portaal zelf "
+                               "beheerd en kan niet worden gewijzigd",
+                        [FR] = "l'attribut {right} de {user} est géré par le portail lui-même "
+                               "et ne peut pas être modifié",
+                        [DE] = "das Attribut {right} von {user} wird vom Portal selbst verwaltet "
+                               "und kann nicht geändert werden",
+                },
 };
 
 #define V_COUNT (RIGHTS_V_EMPTY + 1)

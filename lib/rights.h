@@ -220,6 +220,7 @@ typedef enum rights_msg {
 	MSG_BAD_GRANT_NAME,    /* grant RDN must be cn=<app>@<org>, matching umApplication/umScope */
 	MSG_ANONYMOUS,         /* anonymous writes */
 	MSG_NOT_ADMIN,         /* a plain user writing someone else */
+	MSG_RESERVED_ATTR,     /* projections and password state: the portal's own */
 	MSG_COUNT
 } rights_msg;
 

@@ -263,6 +263,27 @@ bad_field:
 	return delegate_refuse(v, LDAP_CONSTRAINT_VIOLATION, MSG_BAD_FIELD);
 }
 
+/* Rules 5 and 7: what e-applications authorize from (umAppAccess, written
+ * by provisiond from the grants) and whether a password is temporary
+ * (pwdReset, §3.2) are not for users or administrators to set: an
+ * administrator may only make a password temporary, never permanent. */
+static int
+delegate_check_reserved(delegate_verdict *v, Entry *before, Entry *after)
+{
+	BerVarray reset = delegate_vals(after, delegate_ad.pwd_reset);
+
+	if (delegate_changed(before, after, delegate_ad.app_access)) {
+		delegate_set(v->right, sizeof(v->right), &v->args.right, "umAppAccess", 11);
+		return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_RESERVED_ATTR);
+	}
+	if (delegate_changed(before, after, delegate_ad.pwd_reset) &&
+	    !(reset && reset[0].bv_len == 4 && !strncasecmp(reset[0].bv_val, "TRUE", 4))) {
+		delegate_set(v->right, sizeof(v->right), &v->args.right, "pwdReset", 8);
+		return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_RESERVED_ATTR);
+	}
+	return LDAP_SUCCESS;
+}
+
 static int
 delegate_check_user(delegate_verdict *v, delegate_x *x, Entry *before, Entry *after)
 {
@@ -270,7 +291,7 @@ delegate_check_user(delegate_verdict *v, delegate_x *x, Entry *before, Entry *af
 	struct berval *changed;
 	int self, added, rc;
 
-	delegate_user_name(v, after ? after : before, &x->t->uid);
+	delegate_user_name(v, before ? before : after, &x->t->uid);
 	if (!after) {
 		/* §3.1: "Il n'est pas possible de supprimer les droits d'accès.
 		 * L'administrateur peut uniquement désactiver l'utilisateur." */
@@ -282,6 +303,8 @@ delegate_check_user(delegate_verdict *v, delegate_x *x, Entry *before, Entry *af
 	if (!x->privileged) {
 		if (before && delegate_changed(before, after, delegate_ad.uid))
 			return delegate_refuse(v, LDAP_UNWILLING_TO_PERFORM, MSG_UID_IMMUTABLE);
+		if ((rc = delegate_check_reserved(v, before, after)) != LDAP_SUCCESS)
+			return rc;
 		if (self) {
 			/* rule 7: personal fields and password only */
 			if (delegate_changed(before, after, delegate_ad.manage)) {
@@ -463,6 +486,7 @@ delegate_check_grant(delegate_verdict *v, delegate_x *x, Entry *before, Entry *a
 	if (!(app = catalog_app(x->di->catalog, app_s))) {
 		delegate_set(v->right, sizeof(v->right), &v->args.right, t->app.bv_val,
 			     t->app.bv_len);
+		delegate_set(v->app, sizeof(v->app), &v->args.app, t->app.bv_val, t->app.bv_len);
 		v->args.reason = messages_violation(RIGHTS_V_UNKNOWN_APP, x->lang);
 		return delegate_refuse(v, LDAP_CONSTRAINT_VIOLATION, MSG_INVALID_VALUE);
 	}
@@ -525,6 +549,7 @@ delegate_check_delegation(delegate_verdict *v, delegate_x *x, Entry *before, Ent
 	if (!(app = catalog_app(x->di->catalog, app_s))) {
 		delegate_set(v->right, sizeof(v->right), &v->args.right, t->app.bv_val,
 			     t->app.bv_len);
+		delegate_set(v->app, sizeof(v->app), &v->args.app, t->app.bv_val, t->app.bv_len);
 		v->args.reason = messages_violation(RIGHTS_V_UNKNOWN_APP, x->lang);
 		return delegate_refuse(v, LDAP_CONSTRAINT_VIOLATION, MSG_INVALID_VALUE);
 	}

@@ -180,6 +180,7 @@ delegate_schema_resolve(const char **missing)
 		{ "pwdReset", &delegate_ad.pwd_reset },
 		{ "displayName", &delegate_ad.display_name },
 		{ "o", &delegate_ad.o },
+		{ "umAppAccess", &delegate_ad.app_access },
 	};
 	static const struct {
 		const char *name;

@@ -36,7 +36,7 @@ typedef struct delegate_ads {
 	AttributeDescription *contract_kind, *security_answer, *uid, *mail;
 	AttributeDescription *pref_lang, *given_name, *sn, *cn, *member;
 	AttributeDescription *pwd_reset, *reset_token_hash, *reset_token_expiry;
-	AttributeDescription *display_name, *o;
+	AttributeDescription *display_name, *o, *app_access;
 	ObjectClass *oc_user, *oc_grant, *oc_delegation, *oc_org;
 } delegate_ads;
 

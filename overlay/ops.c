@@ -11,6 +11,8 @@ static int
 delegate_refused(Operation *op, SlapReply *rs, slap_overinst *on, delegate_verdict *v,
 		 rights_lang lang)
 {
+	/* Left allocated: the Password Modify operation sends its own answer
+	 * with rs->sr_text after we return; the op's memory context frees it. */
 	char *text = op->o_tmpalloc(1024, op->o_tmpmemctx);
 
 	messages_format(text, 1024, v->msg, lang, &v->args);
@@ -18,8 +20,6 @@ delegate_refused(Operation *op, SlapReply *rs, slap_overinst *on, delegate_verdi
 	      text);
 	op->o_bd->bd_info = (BackendInfo *)on->on_info;
 	send_ldap_error(op, rs, v->code, text);
-	rs->sr_text = NULL;
-	op->o_tmpfree(text, op->o_tmpmemctx);
 	return rs->sr_err;
 }
 
@@ -38,165 +38,140 @@ delegate_unlock(Operation *op, SlapReply *rs)
 	return 0;
 }
 
+/* The target as it would be after the modification, to compare values
+ * given and taken whatever the mix of add/delete/replace (rule 3). The
+ * same functions and the same permissive flag as back-mdb, so the backend
+ * applies exactly what was checked. */
 static int
-delegate_serialised(const delegate_writer *w)
+delegate_apply_mods(Entry *e, Modifications *ml, int permissive, const char **text, char *textbuf,
+		    size_t textlen)
 {
-	/* operators and internal writes (run as the rootdn) only validate */
-	return w->who != DW_OPERATOR && w->who != DW_PROVISIONER;
+	Modification mod;
+	int rc = LDAP_SUCCESS;
+
+	for (; ml && rc == LDAP_SUCCESS; ml = ml->sml_next) {
+		mod = ml->sml_mod;
+		/* password values are hashed in the entry and ppolicy's to
+		 * check (the current one for pwdSafeModify); no rule looks at
+		 * them */
+		if (mod.sm_desc == slap_schema.si_ad_userPassword)
+			continue;
+		switch (mod.sm_op) {
+		case LDAP_MOD_ADD:
+			rc = modify_add_values(e, &mod, permissive, text, textbuf, textlen);
+			break;
+		case SLAP_MOD_SOFTADD:
+			mod.sm_op = LDAP_MOD_ADD;
+			rc = modify_add_values(e, &mod, 1, text, textbuf, textlen);
+			break;
+		case SLAP_MOD_ADD_IF_NOT_PRESENT:
+			if (attr_find(e->e_attrs, mod.sm_desc))
+				break;
+			mod.sm_op = LDAP_MOD_ADD;
+			rc = modify_add_values(e, &mod, permissive, text, textbuf, textlen);
+			break;
+		case LDAP_MOD_DELETE:
+			rc = modify_delete_values(e, &mod, permissive, text, textbuf, textlen);
+			break;
+		case SLAP_MOD_SOFTDEL:
+			mod.sm_op = LDAP_MOD_DELETE;
+			rc = modify_delete_values(e, &mod, 1, text, textbuf, textlen);
+			break;
+		case LDAP_MOD_REPLACE:
+			rc = modify_replace_values(e, &mod, permissive, text, textbuf, textlen);
+			break;
+		case LDAP_MOD_INCREMENT:
+			rc = modify_increment_values(e, &mod, permissive, text, textbuf, textlen);
+			break;
+		default:
+			rc = LDAP_PROTOCOL_ERROR;
+			*text = "unknown modification type";
+		}
+	}
+	return rc;
 }
 
-/* Runs the checks for one write and answers a refusal. */
-static int
-delegate_decide(Operation *op, SlapReply *rs, slap_overinst *on, delegate_writer *w,
-		delegate_target *t, Entry *before, Entry *after)
+/* §3.2: "L'administrateur attribue un mot de passe provisoire lors de la
+ * création": ppolicy marks admin-set passwords on modify only. Only
+ * operators may say otherwise (check.c refuses pwdReset: FALSE to users). */
+static void
+delegate_mark_temporary(Operation *op)
 {
-	delegate_info *di = on->on_bi.bi_private;
-	delegate_verdict v;
-	slap_callback *cb;
-	int locked = delegate_serialised(w);
+	Entry *e = op->ora_e;
 
-	if (locked)
-		ldap_pvt_thread_mutex_lock(&di->serial_mutex);
-	if (delegate_check_write(&v, op, on, w, t, before, after) != LDAP_SUCCESS) {
-		if (locked)
-			ldap_pvt_thread_mutex_unlock(&di->serial_mutex);
-		return delegate_refused(op, rs, on, &v, w->lang);
-	}
-	if (locked) {
-		cb = op->o_tmpcalloc(1, sizeof(*cb), op->o_tmpmemctx);
-		cb->sc_cleanup = delegate_unlock;
-		cb->sc_private = di;
-		cb->sc_next = op->o_callback;
-		op->o_callback = cb;
-	}
-	return SLAP_CB_CONTINUE;
+	if (attr_find(e->e_attrs, slap_schema.si_ad_userPassword) &&
+	    !attr_find(e->e_attrs, delegate_ad.pwd_reset))
+		attr_merge_one(e, delegate_ad.pwd_reset, (struct berval *)&slap_true_bv, NULL);
 }
 
+/* add, modify and delete: before/after of the target, then check.c. */
 static int
-delegate_op_add(Operation *op, SlapReply *rs)
+delegate_op_write(Operation *op, SlapReply *rs)
 {
 	slap_overinst *on = (slap_overinst *)op->o_bd->bd_info;
 	delegate_info *di = on->on_bi.bi_private;
 	delegate_target t;
 	delegate_writer w;
-	int rc;
+	delegate_verdict v;
+	Entry *before = NULL, *after = NULL;
+	char textbuf[SLAP_TEXT_BUFLEN];
+	const char *text = NULL;
+	int locked, rc = SLAP_CB_CONTINUE;
 
 	if (SLAPD_SYNC_IS_SYNCCONN(op->o_connid)) /* replicated: decided at origin */
 		return SLAP_CB_CONTINUE;
 	delegate_dn_parse(&t, di, &op->o_req_ndn);
 	if (t.kind == DK_OUTSIDE)
 		return SLAP_CB_CONTINUE;
+	/* Everything the check reads is read under the lock. Internal writes
+	 * (memberof, ppolicy) run as the rootdn, possibly inside a write that
+	 * holds it, and touch no holdings: they never wait for it. */
+	locked = t.kind != DK_PROTECTED && !be_isroot(op);
+	if (locked)
+		ldap_pvt_thread_mutex_lock(&di->serial_mutex);
 	delegate_writer_resolve(&w, op, on);
-	rc = delegate_decide(op, rs, on, &w, &t, NULL, op->ora_e);
-	/* §3.2: "L'administrateur attribue un mot de passe provisoire lors de
-	 * la création": ppolicy marks admin-set passwords on modify only. */
-	if (rc == SLAP_CB_CONTINUE && t.kind == DK_USER && w.who != DW_PROVISIONER &&
-	    attr_find(op->ora_e->e_attrs, slap_schema.si_ad_userPassword) &&
-	    !attr_find(op->ora_e->e_attrs, delegate_ad.pwd_reset))
-		attr_merge_one(op->ora_e, delegate_ad.pwd_reset, (struct berval *)&slap_true_bv, NULL);
+
+	if (op->o_tag == LDAP_REQ_ADD) {
+		after = op->ora_e;
+	} else if (delegate_entry_get(op, on, &op->o_req_ndn, &before) != LDAP_SUCCESS) {
+		goto done; /* the backend answers noSuchObject */
+	} else if (op->o_tag == LDAP_REQ_MODIFY) {
+		after = entry_dup(before);
+		rc = delegate_apply_mods(after, op->orm_modlist, get_permissiveModify(op), &text,
+					 textbuf, sizeof(textbuf));
+		if (rc != LDAP_SUCCESS) {
+			/* what cannot be checked is not written */
+			op->o_bd->bd_info = (BackendInfo *)on->on_info;
+			send_ldap_error(op, rs, rc, text);
+			rc = rs->sr_err;
+			goto done;
+		}
+		rc = SLAP_CB_CONTINUE;
+	}
+
+	if (delegate_check_write(&v, op, on, &w, &t, before, after) != LDAP_SUCCESS) {
+		rc = delegate_refused(op, rs, on, &v, w.lang);
+		goto done;
+	}
+	if (op->o_tag == LDAP_REQ_ADD && t.kind == DK_USER && w.who != DW_PROVISIONER)
+		delegate_mark_temporary(op);
+
+done:
+	if (op->o_tag == LDAP_REQ_MODIFY && after)
+		entry_free(after);
+	delegate_entry_release(op, on, before);
 	delegate_writer_free(op, &w);
-	return rc;
-}
-
-/* The target as it would be after the modification, to compare values
- * given and taken whatever the mix of add/delete/replace (rule 3). */
-static int
-delegate_apply_mods(Entry *e, Modifications *ml)
-{
-	char textbuf[SLAP_TEXT_BUFLEN];
-	const char *text = NULL;
-	Modification mod;
-	int rc = LDAP_SUCCESS;
-
-	for (; ml && rc == LDAP_SUCCESS; ml = ml->sml_next) {
-		mod = ml->sml_mod;
-		switch (mod.sm_op) {
-		case LDAP_MOD_ADD:
-			rc = modify_add_values(e, &mod, 0, &text, textbuf, sizeof(textbuf));
-			break;
-		case SLAP_MOD_SOFTADD:
-			mod.sm_op = LDAP_MOD_ADD;
-			rc = modify_add_values(e, &mod, 1, &text, textbuf, sizeof(textbuf));
-			break;
-		case SLAP_MOD_ADD_IF_NOT_PRESENT:
-			if (attr_find(e->e_attrs, mod.sm_desc))
-				break;
-			mod.sm_op = LDAP_MOD_ADD;
-			rc = modify_add_values(e, &mod, 0, &text, textbuf, sizeof(textbuf));
-			break;
-		case LDAP_MOD_DELETE:
-			rc = modify_delete_values(e, &mod, 0, &text, textbuf, sizeof(textbuf));
-			break;
-		case SLAP_MOD_SOFTDEL:
-			mod.sm_op = LDAP_MOD_DELETE;
-			rc = modify_delete_values(e, &mod, 1, &text, textbuf, sizeof(textbuf));
-			break;
-		case LDAP_MOD_REPLACE:
-			rc = modify_replace_values(e, &mod, 0, &text, textbuf, sizeof(textbuf));
-			break;
-		case LDAP_MOD_INCREMENT:
-			rc = modify_increment_values(e, &mod, 0, &text, textbuf, sizeof(textbuf));
-			break;
-		default:
-			rc = LDAP_PROTOCOL_ERROR;
+	if (locked) {
+		if (rc == SLAP_CB_CONTINUE) {
+			slap_callback *cb = op->o_tmpcalloc(1, sizeof(*cb), op->o_tmpmemctx);
+			cb->sc_cleanup = delegate_unlock;
+			cb->sc_private = di;
+			cb->sc_next = op->o_callback;
+			op->o_callback = cb;
+		} else {
+			ldap_pvt_thread_mutex_unlock(&di->serial_mutex);
 		}
 	}
-	return rc;
-}
-
-static int
-delegate_op_modify(Operation *op, SlapReply *rs)
-{
-	slap_overinst *on = (slap_overinst *)op->o_bd->bd_info;
-	delegate_info *di = on->on_bi.bi_private;
-	delegate_target t;
-	delegate_writer w;
-	Entry *before = NULL, *after = NULL;
-	int rc = SLAP_CB_CONTINUE;
-
-	if (SLAPD_SYNC_IS_SYNCCONN(op->o_connid))
-		return SLAP_CB_CONTINUE;
-	delegate_dn_parse(&t, di, &op->o_req_ndn);
-	if (t.kind == DK_OUTSIDE)
-		return SLAP_CB_CONTINUE;
-	if (delegate_entry_get(op, on, &op->o_req_ndn, &before) != LDAP_SUCCESS)
-		return SLAP_CB_CONTINUE; /* the backend answers noSuchObject */
-	after = entry_dup(before);
-	if (delegate_apply_mods(after, op->orm_modlist) != LDAP_SUCCESS) {
-		/* the backend refuses the same mods with its own text */
-		entry_free(after);
-		delegate_entry_release(op, on, before);
-		return SLAP_CB_CONTINUE;
-	}
-	delegate_writer_resolve(&w, op, on);
-	rc = delegate_decide(op, rs, on, &w, &t, before, after);
-	delegate_writer_free(op, &w);
-	entry_free(after);
-	delegate_entry_release(op, on, before);
-	return rc;
-}
-
-static int
-delegate_op_delete(Operation *op, SlapReply *rs)
-{
-	slap_overinst *on = (slap_overinst *)op->o_bd->bd_info;
-	delegate_info *di = on->on_bi.bi_private;
-	delegate_target t;
-	delegate_writer w;
-	Entry *before = NULL;
-	int rc;
-
-	if (SLAPD_SYNC_IS_SYNCCONN(op->o_connid))
-		return SLAP_CB_CONTINUE;
-	delegate_dn_parse(&t, di, &op->o_req_ndn);
-	if (t.kind == DK_OUTSIDE)
-		return SLAP_CB_CONTINUE;
-	if (delegate_entry_get(op, on, &op->o_req_ndn, &before) != LDAP_SUCCESS)
-		return SLAP_CB_CONTINUE;
-	delegate_writer_resolve(&w, op, on);
-	rc = delegate_decide(op, rs, on, &w, &t, before, NULL);
-	delegate_writer_free(op, &w);
-	delegate_entry_release(op, on, before);
 	return rc;
 }
 
@@ -283,9 +258,9 @@ delegate_op_bind(Operation *op, SlapReply *rs)
 void
 delegate_ops_register(slap_overinst *on)
 {
-	on->on_bi.bi_op_add = delegate_op_add;
-	on->on_bi.bi_op_modify = delegate_op_modify;
-	on->on_bi.bi_op_delete = delegate_op_delete;
+	on->on_bi.bi_op_add = delegate_op_write;
+	on->on_bi.bi_op_modify = delegate_op_write;
+	on->on_bi.bi_op_delete = delegate_op_write;
 	on->on_bi.bi_op_modrdn = delegate_op_modrdn;
 	on->on_bi.bi_op_bind = delegate_op_bind;
 }

@@ -17,6 +17,26 @@ DEMO_PW = "Demo-User-1"  # TEST-ONLY, ldif/demo.ldif
 DEMO_ADMIN_PW = "Demo-Admin-1"  # TEST-ONLY
 
 
+PLAIN_DELEGATE = os.path.join(TOP, "build", "delegate.so")
+
+
+def tool_conf(text):
+    """A slapd.conf for slaptest: with a sanitized overlay (make asan) the
+    plain build, since ASan's runtime deadlocks in p11-kit's destructor when
+    a tool exits; the sanitized overlay runs in slapd itself."""
+    so = os.environ.get("UM_DELEGATE_SO")
+    return text.replace(so, PLAIN_DELEGATE) if so else text
+
+
+def slap_env():
+    """Environment for a slapd started by a test: the sanitizer runtimes
+    preloaded when the overlay is built with them."""
+    env = dict(os.environ)
+    if env.get("UM_SLAPD_PRELOAD"):
+        env["LD_PRELOAD"] = env["UM_SLAPD_PRELOAD"]
+    return env
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

@@ -10,7 +10,7 @@ import time
 import ldap
 import pytest
 
-from conftest import TOP, free_port, start_instance, stop_instance
+from conftest import TOP, free_port, slap_env, start_instance, stop_instance, tool_conf
 
 CONFIG_PW = "config-test-only"  # TEST-ONLY
 
@@ -28,7 +28,7 @@ def config_instance():
     conf = (conf[:idx] + "\ndatabase config\nrootdn cn=config\nrootpw " + CONFIG_PW + "\n"
             + conf[idx:])
     with open(os.path.join(tmp, "slapd.conf"), "w") as f:
-        f.write(conf)
+        f.write(tool_conf(conf))
     slapd_d = os.path.join(tmp, "slapd.d")
     os.mkdir(slapd_d)
     r = subprocess.run(["slaptest", "-f", os.path.join(tmp, "slapd.conf"), "-F", slapd_d],
@@ -37,7 +37,7 @@ def config_instance():
     port = free_port()
     proc = subprocess.Popen(["/usr/sbin/slapd", "-d", "32768", "-F", slapd_d, "-h",
                              "ldap://127.0.0.1:%d/" % port],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=slap_env())
     uri = "ldap://127.0.0.1:%d" % port
     for _ in range(100):
         try:
@@ -48,7 +48,11 @@ def config_instance():
             time.sleep(0.1)
     yield tmp, uri, slapd_d
     proc.terminate()
-    proc.wait(10)
+    try:
+        proc.wait(10 if not os.environ.get("UM_SLAPD_PRELOAD") else 2)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
     shutil.rmtree(tmp)
 
 

@@ -7,7 +7,7 @@ import tempfile
 import ldap
 import pytest
 
-from conftest import (DEMO_ADMIN_PW, DEMO_PW, ORG, SUFFIX, TOP, USERS, free_port,
+from conftest import (DEMO_ADMIN_PW, DEMO_PW, ORG, SUFFIX, TOP, USERS, free_port, tool_conf,
                       start_instance, stop_instance, user_dn)
 
 ROUTER = "o=2-imagine,ou=organizations," + SUFFIX
@@ -151,7 +151,7 @@ def test_slaptest_reports_position(directory):
     bad = os.path.join(directory.path, "broken.yaml")
     with open(bad, "w") as f:
         f.write("version: 1\nmanagement: [\n")
-    conf = open(os.path.join(directory.path, "slapd.conf")).read()
+    conf = tool_conf(open(os.path.join(directory.path, "slapd.conf")).read())
     conf = conf.replace(os.path.join(TOP, "config", "rights.yaml"), bad)
     path = os.path.join(directory.path, "broken.conf")
     with open(path, "w") as f:
@@ -159,3 +159,29 @@ def test_slaptest_reports_position(directory):
     r = subprocess.run(["slaptest", "-u", "-f", path], capture_output=True, text=True)
     assert r.returncode != 0
     assert bad + ":" in r.stderr
+
+
+def test_schema_ldif_matches_schema():
+    """schema/um.ldif is the cn=config form of um.schema (make schema-ldif)."""
+    r = subprocess.run(["sh", os.path.join(TOP, "scripts", "schema2ldif.sh")],
+                       capture_output=True, text=True, check=True)
+    assert r.stdout == open(os.path.join(TOP, "schema", "um.ldif")).read()
+
+
+def test_audit_log_records_who_changed_what(directory):
+    """accesslog: every write is recorded with its author; operators read it."""
+    import ldap.modlist
+    admin = user_dn("PRINTSCREENS")
+    c = directory.bind(admin, DEMO_ADMIN_PW)
+    c.modify_s(user_dn("Fabrice"), [(ldap.MOD_REPLACE, "telephoneNumber", [b"+32 2 201 11 11"])])
+    op = directory.operator()
+    res = op.search_s("cn=accesslog", ldap.SCOPE_SUBTREE,
+                      "(&(objectClass=auditModify)(reqDN=%s))" % user_dn("Fabrice"),
+                      ["reqAuthzID", "reqMod", "reqResult"])
+    assert res, "no audit record"
+    last = sorted(res)[-1][1]
+    assert last["reqAuthzID"][0].decode().lower() == admin.lower()
+    assert any(m.startswith(b"telephoneNumber:") for m in last["reqMod"])
+    # a tenant cannot read the audit trail
+    with pytest.raises(ldap.NO_SUCH_OBJECT):
+        c.search_s("cn=accesslog", ldap.SCOPE_SUBTREE, "(objectClass=*)")
