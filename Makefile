@@ -13,9 +13,10 @@ LIB_SRC    := $(wildcard lib/*.c)
 LIB_OBJ    := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
 LIBRIGHTS  := $(BUILD)/lib/librights.a
 
-OVL_SRC    := $(wildcard overlay/*.c)
+OVL_SRC    := $(filter-out overlay/pwcheck.c,$(wildcard overlay/*.c))
 OVL_OBJ    := $(patsubst overlay/%.c,$(BUILD)/overlay/%.o,$(OVL_SRC))
 DELEGATE   := $(BUILD)/delegate.so
+PWCHECK    := $(BUILD)/um_pwcheck.so
 # slapd's headers are not -Wextra clean; they are system headers to us.
 OVL_CFLAGS := $(CFLAGS) -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wno-missing-field-initializers -Wno-missing-braces \
 	-fPIC -std=gnu11 $(SAN) -isystem $(OLDAP)/include -isystem $(OLDAP)/servers/slapd -Ilib
@@ -29,7 +30,7 @@ FUZZ_SECONDS ?= 30
 
 .PHONY: all deps lib overlay unit integration e2e test run stop asan fuzz bench clean schema-ldif check-format
 
-all: $(LIBRIGHTS) $(DELEGATE)
+all: $(LIBRIGHTS) $(DELEGATE) $(PWCHECK)
 
 deps: $(OLDAP)/include/ldap_config.h
 
@@ -54,6 +55,10 @@ $(BUILD)/overlay/%.o: overlay/%.c overlay/*.h lib/rights.h | deps
 
 $(DELEGATE): $(OVL_OBJ) $(LIBRIGHTS)
 	$(CC) -shared $(SAN) -o $@ $(OVL_OBJ) $(LIBRIGHTS) -lyaml
+
+# ppolicy's pwdCheckModule (§3.2), dlopen()ed by ppolicy on demand
+$(PWCHECK): $(BUILD)/overlay/pwcheck.o $(LIBRIGHTS)
+	$(CC) -shared $(SAN) -o $@ $< $(LIBRIGHTS) -lyaml
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBRIGHTS)
 	@mkdir -p $(dir $@)

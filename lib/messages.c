@@ -217,6 +217,44 @@ static const char *const templates[MSG_COUNT][RIGHTS_LANG_COUNT] = {
                         [DE] = "das Attribut {right} von {user} wird vom Portal selbst verwaltet "
                                "und kann nicht geändert werden",
                 },
+        [MSG_PASSWORD_SHORT] =
+                {
+                        [EN] = "the password of {user} must have at least {right} characters",
+                        [NL] = "het wachtwoord van {user} moet minstens {right} tekens bevatten",
+                        [FR] = "le mot de passe de {user} doit comporter au minimum {right} "
+                               "caractères",
+                        [DE] = "das Passwort von {user} muss mindestens {right} Zeichen haben",
+                },
+        [MSG_PASSWORD_NO_UPPER] =
+                {
+                        [EN] = "the password of {user} must contain at least one upper-case "
+                               "letter",
+                        [NL] = "het wachtwoord van {user} moet minstens één hoofdletter bevatten",
+                        [FR] = "le mot de passe de {user} doit contenir au moins une majuscule",
+                        [DE] = "das Passwort von {user} muss mindestens einen Großbuchstaben "
+                               "enthalten",
+                },
+        [MSG_PASSWORD_NO_LOWER] =
+                {
+                        [EN] = "the password of {user} must contain at least one lower-case "
+                               "letter",
+                        [NL] = "het wachtwoord van {user} moet minstens één kleine letter "
+                               "bevatten",
+                        [FR] = "le mot de passe de {user} doit contenir au moins une minuscule",
+                        [DE] = "das Passwort von {user} muss mindestens einen Kleinbuchstaben "
+                               "enthalten",
+                },
+        [MSG_PASSWORD_HASHED] =
+                {
+                        [EN] = "the password of {user} must be given in clear so that the "
+                               "password policy can be checked",
+                        [NL] = "het wachtwoord van {user} moet onversleuteld worden opgegeven "
+                               "zodat het wachtwoordbeleid kan worden gecontroleerd",
+                        [FR] = "le mot de passe de {user} doit être donné en clair pour que la "
+                               "politique de mots de passe puisse être vérifiée",
+                        [DE] = "das Passwort von {user} muss im Klartext angegeben werden, damit "
+                               "die Passwortrichtlinie geprüft werden kann",
+                },
 };
 
 #define V_COUNT (RIGHTS_V_EMPTY + 1)

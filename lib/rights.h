@@ -75,8 +75,8 @@ typedef enum rights_source {
  * NULL. */
 int catalog_load(rights_catalog **out, const char *path, rights_error *err);
 /* The same from memory; `name` stands for the path in messages. */
-int catalog_load_buffer(rights_catalog **out, const char *name, const char *buf,
-			size_t len, rights_error *err);
+int catalog_load_buffer(rights_catalog **out, const char *name, const char *buf, size_t len,
+                        rights_error *err);
 void catalog_free(rights_catalog *cat);
 
 /* Management rights of manual §2.2.4 (admins, users, password-recovery,
@@ -84,8 +84,7 @@ void catalog_free(rights_catalog *cat);
 size_t catalog_manage_count(const rights_catalog *cat);
 const char *catalog_manage_at(const rights_catalog *cat, size_t i);
 int catalog_manage_exists(const rights_catalog *cat, rights_str id);
-const char *catalog_manage_label(const rights_catalog *cat, rights_str id,
-				 rights_lang lang);
+const char *catalog_manage_label(const rights_catalog *cat, rights_str id, rights_lang lang);
 
 size_t catalog_app_count(const rights_catalog *cat);
 const rights_app *catalog_app_at(const rights_catalog *cat, size_t i);
@@ -140,17 +139,17 @@ int right_parse(rights_str *dim, rights_str *value, rights_str right);
  * (the offending umRight value, or the profile-less dimension). */
 typedef enum rights_violation_kind {
 	RIGHTS_V_NONE = 0,
-	RIGHTS_V_UNKNOWN_APP,       /* application not in the catalogue */
-	RIGHTS_V_MALFORMED,         /* not "dimension:value" */
-	RIGHTS_V_UNKNOWN_DIM,       /* dimension not defined for the app */
-	RIGHTS_V_UNKNOWN_VALUE,     /* static value not in the list */
-	RIGHTS_V_NO_SUCH_BILLING,   /* no such billing address in the org */
-	RIGHTS_V_NO_SUCH_CONTRACT,  /* no such contract in the org */
-	RIGHTS_V_WRONG_KIND,        /* contract of a kind the app refuses */
-	RIGHTS_V_ROUTER_ONLY,       /* router-only value for a customer's user */
-	RIGHTS_V_DUPLICATE,         /* the same value twice */
-	RIGHTS_V_PROFILE,           /* no profile of the matrix fits (§2.3.5) */
-	RIGHTS_V_EMPTY,             /* a grant with no value at all */
+	RIGHTS_V_UNKNOWN_APP,      /* application not in the catalogue */
+	RIGHTS_V_MALFORMED,        /* not "dimension:value" */
+	RIGHTS_V_UNKNOWN_DIM,      /* dimension not defined for the app */
+	RIGHTS_V_UNKNOWN_VALUE,    /* static value not in the list */
+	RIGHTS_V_NO_SUCH_BILLING,  /* no such billing address in the org */
+	RIGHTS_V_NO_SUCH_CONTRACT, /* no such contract in the org */
+	RIGHTS_V_WRONG_KIND,       /* contract of a kind the app refuses */
+	RIGHTS_V_ROUTER_ONLY,      /* router-only value for a customer's user */
+	RIGHTS_V_DUPLICATE,        /* the same value twice */
+	RIGHTS_V_PROFILE,          /* no profile of the matrix fits (§2.3.5) */
+	RIGHTS_V_EMPTY,            /* a grant with no value at all */
 } rights_violation_kind;
 
 typedef struct rights_violation {
@@ -166,11 +165,10 @@ typedef struct rights_violation {
 /* Looks up an org resource: return 1 if `id` exists under the scoped org
  * for `source`, 0 if not, <0 on error. For contracts, set *kind (borrowed,
  * valid until the next call) to the entry's umContractKind. */
-typedef int (*rights_resolve_fn)(void *ctx, rights_source source, rights_str id,
-				 rights_str *kind);
+typedef int (*rights_resolve_fn)(void *ctx, rights_source source, rights_str id, rights_str *kind);
 
 typedef struct rights_grant_ctx {
-	int scope_is_router;     /* the org whose users get the grant is a router */
+	int scope_is_router;       /* the org whose users get the grant is a router */
 	rights_resolve_fn resolve; /* NULL: dynamic values are not checked */
 	void *resolve_ctx;
 } rights_grant_ctx;
@@ -178,9 +176,8 @@ typedef struct rights_grant_ctx {
 /* Validates a whole grant (rule 4): every value, then the app's profile
  * matrix if it has one. Returns RIGHTS_OK, RIGHTS_EINVAL (filling *why) or
  * a negative error from resolve. */
-int grant_validate(rights_violation *why, const rights_catalog *cat,
-		   const rights_app *app, const rights_str *values, size_t n,
-		   const rights_grant_ctx *ctx);
+int grant_validate(rights_violation *why, const rights_catalog *cat, const rights_app *app,
+                   const rights_str *values, size_t n, const rights_grant_ctx *ctx);
 
 /* ---- subset algebra (subset.c) ---------------------------------------- */
 
@@ -188,9 +185,8 @@ int grant_validate(rights_violation *why, const rights_catalog *cat,
  * sets (a grant, plus a delegation for a router admin, DESIGN rule 3).
  * Returns the index in `changed` of the first value not held, or -1 if
  * the holder holds them all. Comparison is exact (umRight is caseExact). */
-long subset_first_missing(const rights_str *const *held_sets,
-			  const size_t *held_counts, size_t nsets,
-			  const rights_str *changed, size_t nchanged);
+long subset_first_missing(const rights_str *const *held_sets, const size_t *held_counts,
+                          size_t nsets, const rights_str *changed, size_t nchanged);
 
 /* 1 if `v` is in `set`. */
 int subset_contains(const rights_str *set, size_t n, rights_str v);
@@ -199,28 +195,32 @@ int subset_contains(const rights_str *set, size_t n, rights_str v);
 
 /* One sentence per refusal, in four languages (DESIGN rule 9). */
 typedef enum rights_msg {
-	MSG_OTHER_ORG = 0,     /* rule 1 */
-	MSG_WRITER_INACTIVE,   /* rule 2: writer deactivated */
-	MSG_NEED_MANAGE,       /* rule 2: lacks users/admins */
-	MSG_SELF_RIGHTS,       /* rule 2/7: own rights, umManage, umStatus */
-	MSG_NOT_HELD,          /* rule 3: grant value */
-	MSG_NOT_HELD_MANAGE,   /* rule 3: umManage value */
-	MSG_INVALID_VALUE,     /* rule 4: any rights_violation, {reason} says which */
-	MSG_BAD_LANGUAGE,      /* rule 4: preferredLanguage */
-	MSG_BAD_MAIL,          /* rule 4 */
-	MSG_MISSING_FIELD,     /* rule 4: {right} names the field */
-	MSG_BAD_FIELD,         /* rule 4: umStatus/umGender/umManage unknown value */
-	MSG_NO_DELETE,         /* rule 5 */
-	MSG_DEACTIVATED_BIND,  /* rule 5 */
-	MSG_TEMPORARY_PASSWORD,/* rule 5 */
-	MSG_PROTECTED,         /* rule 6 */
-	MSG_NO_MOVE,           /* rule 6 */
-	MSG_UID_IMMUTABLE,     /* rule 6 */
-	MSG_NOT_DELEGABLE,     /* rule 8 */
-	MSG_BAD_GRANT_NAME,    /* grant RDN must be cn=<app>@<org>, matching umApplication/umScope */
-	MSG_ANONYMOUS,         /* anonymous writes */
-	MSG_NOT_ADMIN,         /* a plain user writing someone else */
-	MSG_RESERVED_ATTR,     /* projections and password state: the portal's own */
+	MSG_OTHER_ORG = 0,      /* rule 1 */
+	MSG_WRITER_INACTIVE,    /* rule 2: writer deactivated */
+	MSG_NEED_MANAGE,        /* rule 2: lacks users/admins */
+	MSG_SELF_RIGHTS,        /* rule 2/7: own rights, umManage, umStatus */
+	MSG_NOT_HELD,           /* rule 3: grant value */
+	MSG_NOT_HELD_MANAGE,    /* rule 3: umManage value */
+	MSG_INVALID_VALUE,      /* rule 4: any rights_violation, {reason} says which */
+	MSG_BAD_LANGUAGE,       /* rule 4: preferredLanguage */
+	MSG_BAD_MAIL,           /* rule 4 */
+	MSG_MISSING_FIELD,      /* rule 4: {right} names the field */
+	MSG_BAD_FIELD,          /* rule 4: umStatus/umGender/umManage unknown value */
+	MSG_NO_DELETE,          /* rule 5 */
+	MSG_DEACTIVATED_BIND,   /* rule 5 */
+	MSG_TEMPORARY_PASSWORD, /* rule 5 */
+	MSG_PROTECTED,          /* rule 6 */
+	MSG_NO_MOVE,            /* rule 6 */
+	MSG_UID_IMMUTABLE,      /* rule 6 */
+	MSG_NOT_DELEGABLE,      /* rule 8 */
+	MSG_BAD_GRANT_NAME, /* grant RDN must be cn=<app>@<org>, matching umApplication/umScope */
+	MSG_ANONYMOUS,      /* anonymous writes */
+	MSG_NOT_ADMIN,      /* a plain user writing someone else */
+	MSG_RESERVED_ATTR,  /* projections and password state: the portal's own */
+	MSG_PASSWORD_SHORT, /* §3.2: {right} is the minimum length */
+	MSG_PASSWORD_NO_UPPER, /* §3.2 */
+	MSG_PASSWORD_NO_LOWER, /* §3.2 */
+	MSG_PASSWORD_HASHED,   /* the policy needs the password in clear */
 	MSG_COUNT
 } rights_msg;
 
@@ -243,6 +243,13 @@ const char *messages_template(rights_msg id, rights_lang lang);
 /* Renders into buf (always NUL-terminated, truncated if needed); returns
  * the length that the full text needs, like snprintf. */
 size_t messages_format(char *buf, size_t size, rights_msg id, rights_lang lang,
-		       const rights_msg_args *args);
+                       const rights_msg_args *args);
+
+/* ---- password policy (password.c) -------------------------------------- */
+
+/* Manual §3.2: at least min_length characters (code points), one upper-
+ * and one lower-case letter. Returns RIGHTS_OK, or RIGHTS_EINVAL with *why
+ * one of MSG_PASSWORD_SHORT, MSG_PASSWORD_NO_UPPER, MSG_PASSWORD_NO_LOWER. */
+int password_quality(rights_msg *why, const char *password, size_t len, size_t min_length);
 
 #endif

@@ -17,23 +17,20 @@ typedef struct delegate_x {
 	rights_lang lang;
 } delegate_x;
 
-static int
-delegate_refuse(delegate_verdict *v, int code, rights_msg msg)
+static int delegate_refuse(delegate_verdict *v, int code, rights_msg msg)
 {
 	v->code = code;
 	v->msg = msg;
 	return code;
 }
 
-static void
-delegate_set(char *buf, size_t size, const char **arg, const char *s, size_t len)
+static void delegate_set(char *buf, size_t size, const char **arg, const char *s, size_t len)
 {
 	snprintf(buf, size, "%.*s", (int)len, s);
 	*arg = buf;
 }
 
-static BerVarray
-delegate_vals(Entry *e, AttributeDescription *ad)
+static BerVarray delegate_vals(Entry *e, AttributeDescription *ad)
 {
 	Attribute *a;
 
@@ -42,8 +39,7 @@ delegate_vals(Entry *e, AttributeDescription *ad)
 	return a->a_nvals;
 }
 
-static int
-delegate_bv_in(BerVarray vals, struct berval *v)
+static int delegate_bv_in(BerVarray vals, struct berval *v)
 {
 	for (; vals && vals->bv_val; vals++) {
 		if (vals->bv_len == v->bv_len && !memcmp(vals->bv_val, v->bv_val, v->bv_len))
@@ -53,8 +49,7 @@ delegate_bv_in(BerVarray vals, struct berval *v)
 }
 
 /* The first value added or removed between two value sets, or NULL. */
-static struct berval *
-delegate_first_change(BerVarray before, BerVarray after, int *added)
+static struct berval *delegate_first_change(BerVarray before, BerVarray after, int *added)
 {
 	BerVarray v;
 
@@ -73,8 +68,7 @@ delegate_first_change(BerVarray before, BerVarray after, int *added)
 	return NULL;
 }
 
-static int
-delegate_changed(Entry *before, Entry *after, AttributeDescription *ad)
+static int delegate_changed(Entry *before, Entry *after, AttributeDescription *ad)
 {
 	int added;
 
@@ -82,8 +76,7 @@ delegate_changed(Entry *before, Entry *after, AttributeDescription *ad)
 	       NULL;
 }
 
-static int
-delegate_holds_manage(const delegate_writer *w, const char *id)
+static int delegate_holds_manage(const delegate_writer *w, const char *id)
 {
 	struct berval bv;
 
@@ -92,8 +85,7 @@ delegate_holds_manage(const delegate_writer *w, const char *id)
 	return delegate_value_has(w->manage, &bv);
 }
 
-static int
-delegate_is_admin_entry(Entry *e)
+static int delegate_is_admin_entry(Entry *e)
 {
 	BerVarray m = delegate_vals(e, delegate_ad.manage);
 
@@ -102,8 +94,7 @@ delegate_is_admin_entry(Entry *e)
 }
 
 /* The display name of a user (its uid as typed) or an organisation. */
-static void
-delegate_user_name(delegate_verdict *v, Entry *e, const struct berval *fallback)
+static void delegate_user_name(delegate_verdict *v, Entry *e, const struct berval *fallback)
 {
 	Attribute *a = e ? attr_find(e->e_attrs, delegate_ad.uid) : NULL;
 	const struct berval *name = a ? &a->a_vals[0] : fallback;
@@ -111,8 +102,8 @@ delegate_user_name(delegate_verdict *v, Entry *e, const struct berval *fallback)
 	delegate_set(v->user, sizeof(v->user), &v->args.user, name->bv_val, name->bv_len);
 }
 
-static void
-delegate_org_name(delegate_verdict *v, delegate_x *x, struct berval *org_id, const char **arg)
+static void delegate_org_name(delegate_verdict *v, delegate_x *x, struct berval *org_id,
+                              const char **arg)
 {
 	struct berval ndn = BER_BVNULL;
 	Entry *e = NULL;
@@ -120,23 +111,23 @@ delegate_org_name(delegate_verdict *v, delegate_x *x, struct berval *org_id, con
 
 	delegate_set(v->org, sizeof(v->org), arg, org_id->bv_val, org_id->bv_len);
 	if (delegate_ndn_build(&ndn, x->op, "o=%.*s,%s", (int)org_id->bv_len, org_id->bv_val,
-			       x->di->orgs_ndn.bv_val) != LDAP_SUCCESS)
+	                       x->di->orgs_ndn.bv_val) != LDAP_SUCCESS)
 		return;
 	if (delegate_entry_get(x->op, x->on, &ndn, &e) == LDAP_SUCCESS) {
 		if ((a = attr_find(e->e_attrs, delegate_ad.display_name)) ||
 		    (a = attr_find(e->e_attrs, delegate_ad.o)))
 			delegate_set(v->org, sizeof(v->org), arg, a->a_vals[0].bv_val,
-				     a->a_vals[0].bv_len);
+			             a->a_vals[0].bv_len);
 		delegate_entry_release(x->op, x->on, e);
 	}
 	x->op->o_tmpfree(ndn.bv_val, x->op->o_tmpmemctx);
 }
 
 /* "Rôle: Validation + prix" rather than role:validation-price. */
-static void
-delegate_right_label(delegate_verdict *v, delegate_x *x, const rights_app *app, struct berval *val)
+static void delegate_right_label(delegate_verdict *v, delegate_x *x, const rights_app *app,
+                                 struct berval *val)
 {
-	rights_str r = { val->bv_val, val->bv_len }, d, value;
+	rights_str r = {val->bv_val, val->bv_len}, d, value;
 	const rights_dim *dim;
 	const rights_value *rv;
 	size_t half = sizeof(v->right);
@@ -147,15 +138,16 @@ delegate_right_label(delegate_verdict *v, delegate_x *x, const rights_app *app, 
 		return;
 	rv = dim_value(dim, value);
 	if (rv)
-		snprintf(v->right, half, "%s: %s", dim_label(dim, x->lang), value_label(rv, x->lang));
+		snprintf(v->right, half, "%s: %s", dim_label(dim, x->lang),
+		         value_label(rv, x->lang));
 	else
-		snprintf(v->right, half, "%s: %.*s", dim_label(dim, x->lang), (int)value.len, value.ptr);
+		snprintf(v->right, half, "%s: %.*s", dim_label(dim, x->lang), (int)value.len,
+		         value.ptr);
 }
 
-static void
-delegate_manage_label(delegate_verdict *v, delegate_x *x, const char *id, size_t len)
+static void delegate_manage_label(delegate_verdict *v, delegate_x *x, const char *id, size_t len)
 {
-	rights_str s = { id, len };
+	rights_str s = {id, len};
 	const char *label = catalog_manage_label(x->di->catalog, s, x->lang);
 
 	if (label)
@@ -166,8 +158,7 @@ delegate_manage_label(delegate_verdict *v, delegate_x *x, const char *id, size_t
 
 /* ---- users (rules 2, 3, 4, 5, 6, 7) ------------------------------------ */
 
-static int
-delegate_mail_valid(struct berval *m)
+static int delegate_mail_valid(struct berval *m)
 {
 	char *at = memchr(m->bv_val, '@', m->bv_len);
 	ber_len_t i, dom;
@@ -186,8 +177,7 @@ delegate_mail_valid(struct berval *m)
 	return 1;
 }
 
-static int
-delegate_one_of(struct berval *v, const char *const *allowed)
+static int delegate_one_of(struct berval *v, const char *const *allowed)
 {
 	for (; *allowed; allowed++) {
 		if (strlen(*allowed) == v->bv_len && !strncasecmp(*allowed, v->bv_val, v->bv_len))
@@ -197,15 +187,19 @@ delegate_one_of(struct berval *v, const char *const *allowed)
 }
 
 /* §2.2.3: the fields of the "Information client" form. */
-static int
-delegate_validate_user(delegate_verdict *v, delegate_x *x, Entry *before, Entry *after)
+static int delegate_validate_user(delegate_verdict *v, delegate_x *x, Entry *before, Entry *after)
 {
-	static const char *const langs[] = { "nl", "fr", "de", "en", NULL };
-	static const char *const statuses[] = { "active", "deactivated", NULL };
-	static const char *const genders[] = { "male", "female", NULL };
-	AttributeDescription *required[] = { delegate_ad.uid,  delegate_ad.given_name,
-					     delegate_ad.sn,   delegate_ad.mail,
-					     delegate_ad.pref_lang, NULL, NULL, NULL };
+	static const char *const langs[] = {"nl", "fr", "de", "en", NULL};
+	static const char *const statuses[] = {"active", "deactivated", NULL};
+	static const char *const genders[] = {"male", "female", NULL};
+	AttributeDescription *required[] = {delegate_ad.uid,
+	                                    delegate_ad.given_name,
+	                                    delegate_ad.sn,
+	                                    delegate_ad.mail,
+	                                    delegate_ad.pref_lang,
+	                                    NULL,
+	                                    NULL,
+	                                    NULL};
 	BerVarray old, val;
 	int i;
 
@@ -216,7 +210,8 @@ delegate_validate_user(delegate_verdict *v, delegate_x *x, Entry *before, Entry 
 		required[6] = delegate_ad.gender;
 	}
 	if (!is_entry_objectclass(after, delegate_ad.oc_user, 0)) {
-		delegate_set(v->reason, sizeof(v->reason), &v->args.right, "objectClass: umUser", 19);
+		delegate_set(v->reason, sizeof(v->reason), &v->args.right, "objectClass: umUser",
+		             19);
 		return delegate_refuse(v, LDAP_CONSTRAINT_VIOLATION, MSG_MISSING_FIELD);
 	}
 	for (i = 0; required[i]; i++) {
@@ -225,14 +220,14 @@ delegate_validate_user(delegate_verdict *v, delegate_x *x, Entry *before, Entry 
 		if (before && !attr_find(before->e_attrs, required[i]))
 			continue; /* an old entry's gap is not this write's fault */
 		delegate_set(v->reason, sizeof(v->reason), &v->args.right,
-			     required[i]->ad_cname.bv_val, required[i]->ad_cname.bv_len);
+		             required[i]->ad_cname.bv_val, required[i]->ad_cname.bv_len);
 		return delegate_refuse(v, LDAP_CONSTRAINT_VIOLATION, MSG_MISSING_FIELD);
 	}
 	old = delegate_vals(before, delegate_ad.pref_lang);
 	for (val = delegate_vals(after, delegate_ad.pref_lang); val && val->bv_val; val++) {
 		if (!delegate_bv_in(old, val) && !delegate_one_of(val, langs)) {
 			delegate_set(v->reason, sizeof(v->reason), &v->args.right, val->bv_val,
-				     val->bv_len);
+			             val->bv_len);
 			return delegate_refuse(v, LDAP_CONSTRAINT_VIOLATION, MSG_BAD_LANGUAGE);
 		}
 	}
@@ -240,7 +235,7 @@ delegate_validate_user(delegate_verdict *v, delegate_x *x, Entry *before, Entry 
 	for (val = delegate_vals(after, delegate_ad.mail); val && val->bv_val; val++) {
 		if (!delegate_bv_in(old, val) && !delegate_mail_valid(val)) {
 			delegate_set(v->reason, sizeof(v->reason), &v->args.right, val->bv_val,
-				     val->bv_len);
+			             val->bv_len);
 			return delegate_refuse(v, LDAP_CONSTRAINT_VIOLATION, MSG_BAD_MAIL);
 		}
 	}
@@ -253,7 +248,7 @@ delegate_validate_user(delegate_verdict *v, delegate_x *x, Entry *before, Entry 
 			goto bad_field;
 	}
 	for (val = delegate_vals(after, delegate_ad.manage); val && val->bv_val; val++) {
-		rights_str id = { val->bv_val, val->bv_len };
+		rights_str id = {val->bv_val, val->bv_len};
 		if (!catalog_manage_exists(x->di->catalog, id))
 			goto bad_field;
 	}
@@ -267,8 +262,7 @@ bad_field:
  * by provisiond from the grants) and whether a password is temporary
  * (pwdReset, §3.2) are not for users or administrators to set: an
  * administrator may only make a password temporary, never permanent. */
-static int
-delegate_check_reserved(delegate_verdict *v, Entry *before, Entry *after)
+static int delegate_check_reserved(delegate_verdict *v, Entry *before, Entry *after)
 {
 	BerVarray reset = delegate_vals(after, delegate_ad.pwd_reset);
 
@@ -284,8 +278,55 @@ delegate_check_reserved(delegate_verdict *v, Entry *before, Entry *after)
 	return LDAP_SUCCESS;
 }
 
-static int
-delegate_check_user(delegate_verdict *v, delegate_x *x, Entry *before, Entry *after)
+/* A password set for someone else, or by an operator, escapes ppolicy's
+ * quality check (is_pwdadmin): §3.2 applies to it here, in the writer's
+ * language. The clear text is in the entry or the modifications (ppolicy
+ * hashes it after us) or, for Password Modify, in the request. */
+static int delegate_check_set_passwords(delegate_verdict *v, delegate_x *x)
+{
+	Operation *op = x->op;
+	slap_callback *sc;
+	Modifications *ml;
+	Attribute *a;
+	BerVarray vals = NULL;
+	struct berval one[2] = {BER_BVNULL, BER_BVNULL};
+	rights_msg why;
+
+	for (sc = op->o_callback; sc; sc = sc->sc_next) {
+		if (sc->sc_response == slap_null_cb && sc->sc_private) {
+			one[0] = ((req_pwdexop_s *)sc->sc_private)->rs_new;
+			vals = one;
+			break;
+		}
+	}
+	if (!vals && op->o_tag == LDAP_REQ_ADD &&
+	    (a = attr_find(op->ora_e->e_attrs, slap_schema.si_ad_userPassword)))
+		vals = a->a_vals;
+	if (!vals && op->o_tag == LDAP_REQ_MODIFY) {
+		for (ml = op->orm_modlist; ml; ml = ml->sml_next) {
+			if (ml->sml_desc == slap_schema.si_ad_userPassword &&
+			    (ml->sml_op == LDAP_MOD_ADD || ml->sml_op == LDAP_MOD_REPLACE))
+				vals = ml->sml_values;
+		}
+	}
+	for (; vals && vals->bv_val; vals++) {
+		if (vals->bv_val[0] == '{' && memchr(vals->bv_val, '}', vals->bv_len)) {
+			/* operators may carry hashes over, e.g. from a migration */
+			if (x->w->who == DW_OPERATOR)
+				continue;
+			return delegate_refuse(v, LDAP_CONSTRAINT_VIOLATION, MSG_PASSWORD_HASHED);
+		}
+		if (password_quality(&why, vals->bv_val, vals->bv_len, x->di->password_min) !=
+		    RIGHTS_OK) {
+			snprintf(v->reason, sizeof(v->reason), "%u", x->di->password_min);
+			v->args.right = v->reason;
+			return delegate_refuse(v, LDAP_CONSTRAINT_VIOLATION, why);
+		}
+	}
+	return LDAP_SUCCESS;
+}
+
+static int delegate_check_user(delegate_verdict *v, delegate_x *x, Entry *before, Entry *after)
 {
 	const delegate_writer *w = x->w;
 	struct berval *changed;
@@ -308,31 +349,40 @@ delegate_check_user(delegate_verdict *v, delegate_x *x, Entry *before, Entry *af
 		if (self) {
 			/* rule 7: personal fields and password only */
 			if (delegate_changed(before, after, delegate_ad.manage)) {
-				delegate_set(v->reason, sizeof(v->reason), &v->args.right, "umManage", 8);
-				return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_SELF_RIGHTS);
+				delegate_set(v->reason, sizeof(v->reason), &v->args.right,
+				             "umManage", 8);
+				return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS,
+				                       MSG_SELF_RIGHTS);
 			}
 			if (delegate_changed(before, after, delegate_ad.status)) {
-				delegate_set(v->reason, sizeof(v->reason), &v->args.right, "umStatus", 8);
-				return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_SELF_RIGHTS);
+				delegate_set(v->reason, sizeof(v->reason), &v->args.right,
+				             "umStatus", 8);
+				return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS,
+				                       MSG_SELF_RIGHTS);
 			}
 		} else {
 			/* rule 2, §2.2.4: users for users, admins for admins */
-			const char *need = delegate_is_admin_entry(before) || delegate_is_admin_entry(after)
-						   ? "admins"
-						   : "users";
+			const char *need =
+			        delegate_is_admin_entry(before) || delegate_is_admin_entry(after)
+			                ? "admins"
+			                : "users";
 			if (!delegate_holds_manage(w, need)) {
 				delegate_manage_label(v, x, need, strlen(need));
-				return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_NEED_MANAGE);
+				return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS,
+				                       MSG_NEED_MANAGE);
 			}
 		}
 	}
 	if ((rc = delegate_validate_user(v, x, before, after)) != LDAP_SUCCESS)
 		return rc;
+	if (!self && x->w->who != DW_PROVISIONER &&
+	    (rc = delegate_check_set_passwords(v, x)) != LDAP_SUCCESS)
+		return rc;
 	if (x->privileged || self)
 		return LDAP_SUCCESS;
 	/* rule 3 on umManage: given or taken, it must be held (§2.3, §2.2.4 ***) */
 	changed = delegate_first_change(delegate_vals(before, delegate_ad.manage),
-					delegate_vals(after, delegate_ad.manage), &added);
+	                                delegate_vals(after, delegate_ad.manage), &added);
 	while (changed) {
 		BerVarray b = delegate_vals(before, delegate_ad.manage);
 		BerVarray a = delegate_vals(after, delegate_ad.manage);
@@ -347,7 +397,7 @@ delegate_check_user(delegate_verdict *v, delegate_x *x, Entry *before, Entry *af
 				goto not_held;
 		}
 		break;
-not_held:
+	not_held:
 		delegate_manage_label(v, x, p->bv_val, p->bv_len);
 		return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_NOT_HELD_MANAGE);
 	}
@@ -356,15 +406,13 @@ not_held:
 
 /* ---- grants and delegations (rules 3, 4, 8) ----------------------------- */
 
-static int
-delegate_bv_eq_ci(struct berval *a, struct berval *b)
+static int delegate_bv_eq_ci(struct berval *a, struct berval *b)
 {
 	return a->bv_len == b->bv_len && !strncasecmp(a->bv_val, b->bv_val, a->bv_len);
 }
 
-static int
-delegate_validate_values(delegate_verdict *v, delegate_x *x, const rights_app *app, Entry *after,
-			 struct berval *scope, int scope_is_router)
+static int delegate_validate_values(delegate_verdict *v, delegate_x *x, const rights_app *app,
+                                    Entry *after, struct berval *scope, int scope_is_router)
 {
 	delegate_resolve_ctx rc;
 	rights_grant_ctx gc;
@@ -395,7 +443,7 @@ delegate_validate_values(delegate_verdict *v, delegate_x *x, const rights_app *a
 	memset(&why, 0, sizeof(why));
 	r = grant_validate(&why, x->di->catalog, app, vals, n, &gc);
 	if (r == RIGHTS_EINVAL) {
-		struct berval bad = { why.value.len, (char *)why.value.ptr };
+		struct berval bad = {why.value.len, (char *)why.value.ptr};
 		if (why.kind == RIGHTS_V_PROFILE && why.profile_value.ptr) {
 			bad.bv_val = (char *)why.profile_value.ptr;
 			bad.bv_len = why.profile_value.len;
@@ -404,7 +452,7 @@ delegate_validate_values(delegate_verdict *v, delegate_x *x, const rights_app *a
 			delegate_right_label(v, x, app, &bad);
 		else
 			delegate_set(v->right, sizeof(v->right), &v->args.right, app_id(app),
-				     strlen(app_id(app)));
+			             strlen(app_id(app)));
 		v->args.reason = messages_violation(why.kind, x->lang);
 	}
 	if (vals)
@@ -420,13 +468,13 @@ delegate_validate_values(delegate_verdict *v, delegate_x *x, const rights_app *a
  * values of a delegation are the customer's to give although no customer
  * user can hold them (§2.3.1 "Senders Management ... uniquement pour les
  * routeurs"): they need only some right on the application. */
-static int
-delegate_check_subset(delegate_verdict *v, delegate_x *x, const rights_app *app, Entry *before,
-		      Entry *after, BerVarray held, int router_values_free, struct berval *scope)
+static int delegate_check_subset(delegate_verdict *v, delegate_x *x, const rights_app *app,
+                                 Entry *before, Entry *after, BerVarray held,
+                                 int router_values_free, struct berval *scope)
 {
 	BerVarray b = delegate_vals(before, delegate_ad.right);
 	BerVarray a = delegate_vals(after, delegate_ad.right);
-	BerVarray sets[2] = { a, b };
+	BerVarray sets[2] = {a, b};
 	BerVarray p;
 	int s;
 
@@ -435,16 +483,17 @@ delegate_check_subset(delegate_verdict *v, delegate_x *x, const rights_app *app,
 			if (delegate_bv_in(s == 0 ? b : a, p) || delegate_bv_in(held, p))
 				continue;
 			if (router_values_free && held) {
-				rights_str r = { p->bv_val, p->bv_len }, d, val;
+				rights_str r = {p->bv_val, p->bv_len}, d, val;
 				const rights_dim *dim;
 				const rights_value *rv;
-				if (right_parse(&d, &val, r) == RIGHTS_OK && (dim = app_dim(app, d)) &&
-				    (rv = dim_value(dim, val)) && value_router_only(rv))
+				if (right_parse(&d, &val, r) == RIGHTS_OK &&
+				    (dim = app_dim(app, d)) && (rv = dim_value(dim, val)) &&
+				    value_router_only(rv))
 					continue;
 			}
 			delegate_right_label(v, x, app, p);
 			delegate_set(v->app, sizeof(v->app), &v->args.app, app_label(app, x->lang),
-				     strlen(app_label(app, x->lang)));
+			             strlen(app_label(app, x->lang)));
 			delegate_org_name(v, x, scope, &v->args.org);
 			return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_NOT_HELD);
 		}
@@ -452,14 +501,13 @@ delegate_check_subset(delegate_verdict *v, delegate_x *x, const rights_app *app,
 	return LDAP_SUCCESS;
 }
 
-static int
-delegate_check_grant(delegate_verdict *v, delegate_x *x, Entry *before, Entry *after)
+static int delegate_check_grant(delegate_verdict *v, delegate_x *x, Entry *before, Entry *after)
 {
 	const delegate_target *t = x->t;
 	struct berval user_ndn = t->user_ndn, scope = t->scope, app_bv = t->app;
 	struct berval scope_ndn = BER_BVNULL;
 	const rights_app *app;
-	rights_str app_s = { t->app.bv_val, t->app.bv_len };
+	rights_str app_s = {t->app.bv_val, t->app.bv_len};
 	Entry *user = NULL;
 	BerVarray held = NULL, vals;
 	int user_admin = 0, users_router, cross, rc = LDAP_SUCCESS;
@@ -474,24 +522,24 @@ delegate_check_grant(delegate_verdict *v, delegate_x *x, Entry *before, Entry *a
 	if (!x->privileged) {
 		if (dn_match(&x->op->o_ndn, &user_ndn)) {
 			delegate_set(v->reason, sizeof(v->reason), &v->args.right, t->app.bv_val,
-				     t->app.bv_len);
+			             t->app.bv_len);
 			return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_SELF_RIGHTS);
 		}
 		if (!delegate_holds_manage(x->w, user_admin ? "admins" : "users")) {
 			delegate_manage_label(v, x, user_admin ? "admins" : "users",
-					      user_admin ? 6 : 5);
+			                      user_admin ? 6 : 5);
 			return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_NEED_MANAGE);
 		}
 	}
 	if (!(app = catalog_app(x->di->catalog, app_s))) {
 		delegate_set(v->right, sizeof(v->right), &v->args.right, t->app.bv_val,
-			     t->app.bv_len);
+		             t->app.bv_len);
 		delegate_set(v->app, sizeof(v->app), &v->args.app, t->app.bv_val, t->app.bv_len);
 		v->args.reason = messages_violation(RIGHTS_V_UNKNOWN_APP, x->lang);
 		return delegate_refuse(v, LDAP_CONSTRAINT_VIOLATION, MSG_INVALID_VALUE);
 	}
 	delegate_set(v->app, sizeof(v->app), &v->args.app, app_label(app, x->lang),
-		     strlen(app_label(app, x->lang)));
+	             strlen(app_label(app, x->lang)));
 	if (after) {
 		vals = delegate_vals(after, delegate_ad.app);
 		if (!is_entry_objectclass(after, delegate_ad.oc_grant, 0) || !vals ||
@@ -509,7 +557,7 @@ delegate_check_grant(delegate_verdict *v, delegate_x *x, Entry *before, Entry *a
 			return delegate_refuse(v, LDAP_UNWILLING_TO_PERFORM, MSG_NOT_DELEGABLE);
 		if (!users_router ||
 		    delegate_ndn_build(&scope_ndn, x->op, "o=%.*s,%s", (int)scope.bv_len,
-				       scope.bv_val, x->di->orgs_ndn.bv_val) != LDAP_SUCCESS)
+		                       scope.bv_val, x->di->orgs_ndn.bv_val) != LDAP_SUCCESS)
 			return delegate_refuse(v, LDAP_CONSTRAINT_VIOLATION, MSG_BAD_GRANT_NAME);
 		user = NULL;
 		rc = delegate_entry_get(x->op, x->on, &scope_ndn, &user);
@@ -529,13 +577,13 @@ delegate_check_grant(delegate_verdict *v, delegate_x *x, Entry *before, Entry *a
 	return rc;
 }
 
-static int
-delegate_check_delegation(delegate_verdict *v, delegate_x *x, Entry *before, Entry *after)
+static int delegate_check_delegation(delegate_verdict *v, delegate_x *x, Entry *before,
+                                     Entry *after)
 {
 	const delegate_target *t = x->t;
 	struct berval router = t->scope, app_bv = t->app, org = t->org;
 	struct berval router_ndn = BER_BVNULL;
-	rights_str app_s = { t->app.bv_val, t->app.bv_len };
+	rights_str app_s = {t->app.bv_val, t->app.bv_len};
 	const rights_app *app;
 	BerVarray held = NULL, vals;
 	int rc;
@@ -548,18 +596,18 @@ delegate_check_delegation(delegate_verdict *v, delegate_x *x, Entry *before, Ent
 	}
 	if (!(app = catalog_app(x->di->catalog, app_s))) {
 		delegate_set(v->right, sizeof(v->right), &v->args.right, t->app.bv_val,
-			     t->app.bv_len);
+		             t->app.bv_len);
 		delegate_set(v->app, sizeof(v->app), &v->args.app, t->app.bv_val, t->app.bv_len);
 		v->args.reason = messages_violation(RIGHTS_V_UNKNOWN_APP, x->lang);
 		return delegate_refuse(v, LDAP_CONSTRAINT_VIOLATION, MSG_INVALID_VALUE);
 	}
 	delegate_set(v->app, sizeof(v->app), &v->args.app, app_label(app, x->lang),
-		     strlen(app_label(app, x->lang)));
+	             strlen(app_label(app, x->lang)));
 	if (!app_delegable(app))
 		return delegate_refuse(v, LDAP_UNWILLING_TO_PERFORM, MSG_NOT_DELEGABLE);
 	if (after) {
 		if (delegate_ndn_build(&router_ndn, x->op, "o=%.*s,%s", (int)router.bv_len,
-				       router.bv_val, x->di->orgs_ndn.bv_val) != LDAP_SUCCESS)
+		                       router.bv_val, x->di->orgs_ndn.bv_val) != LDAP_SUCCESS)
 			return delegate_refuse(v, LDAP_CONSTRAINT_VIOLATION, MSG_BAD_GRANT_NAME);
 		vals = delegate_vals(after, delegate_ad.delegate);
 		rc = LDAP_SUCCESS;
@@ -586,9 +634,9 @@ delegate_check_delegation(delegate_verdict *v, delegate_x *x, Entry *before, Ent
 	return rc;
 }
 
-int
-delegate_check_write(delegate_verdict *v, Operation *op, slap_overinst *on,
-		     const delegate_writer *w, const delegate_target *t, Entry *before, Entry *after)
+int delegate_check_write(delegate_verdict *v, Operation *op, slap_overinst *on,
+                         const delegate_writer *w, const delegate_target *t, Entry *before,
+                         Entry *after)
 {
 	delegate_x x;
 	struct berval writer_org, target_org;
@@ -612,15 +660,15 @@ delegate_check_write(delegate_verdict *v, Operation *op, slap_overinst *on,
 		if (w->who == DW_OPERATOR || (w->who == DW_PROVISIONER && t->kind == DK_PROTECTED))
 			return LDAP_SUCCESS;
 		delegate_set(v->user, sizeof(v->user), &v->args.user, op->o_req_dn.bv_val,
-			     op->o_req_dn.bv_len);
+		             op->o_req_dn.bv_len);
 		return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_PROTECTED);
 	default:
 		break;
 	}
 	if (!x.privileged) {
 		delegate_set(v->user, sizeof(v->user), &v->args.user,
-			     t->kind == DK_DELEGATION ? t->scope.bv_val : t->uid.bv_val,
-			     t->kind == DK_DELEGATION ? t->scope.bv_len : t->uid.bv_len);
+		             t->kind == DK_DELEGATION ? t->scope.bv_val : t->uid.bv_val,
+		             t->kind == DK_DELEGATION ? t->scope.bv_len : t->uid.bv_len);
 		if (w->who == DW_ANONYMOUS)
 			return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_ANONYMOUS);
 		if (w->who != DW_USER)
@@ -649,8 +697,7 @@ delegate_check_write(delegate_verdict *v, Operation *op, slap_overinst *on,
 	}
 }
 
-int
-delegate_check_bind(delegate_verdict *v, Operation *op, slap_overinst *on, Entry *e)
+int delegate_check_bind(delegate_verdict *v, Operation *op, slap_overinst *on, Entry *e)
 {
 	static const char ppolicy_oid[] = "1.3.6.1.4.1.42.2.27.8.5.1";
 	BerVarray status = delegate_vals(e, delegate_ad.status);

@@ -20,38 +20,42 @@ static ConfigDriver delegate_cf_gen;
 
 /* Our own OIDs: .4.N config attributes, .5.N config object classes. */
 static ConfigTable delegate_cfg[] = {
-	{ "delegate-rights", "path", 2, 2, 0, ARG_STRING | ARG_MAGIC | ARG_QUOTE | DELEGATE_RIGHTS,
-	  delegate_cf_gen,
-	  "( " DELEGATE_OID ".4.1 NAME 'olcDelegateRights' "
-	  "DESC 'path of rights.yaml, the rights catalogue' "
-	  "EQUALITY caseExactMatch SYNTAX OMsDirectoryString SINGLE-VALUE )",
-	  NULL, NULL },
-	{ "delegate-operators", "dn", 2, 2, 0, ARG_DN | ARG_QUOTE | ARG_MAGIC | DELEGATE_OPERATORS,
-	  delegate_cf_gen,
-	  "( " DELEGATE_OID ".4.2 NAME 'olcDelegateOperators' "
-	  "DESC 'groupOfNames of the portal operator staff' "
-	  "EQUALITY distinguishedNameMatch SYNTAX OMsDN SINGLE-VALUE )",
-	  NULL, NULL },
-	{ "delegate-provisioner", "dn", 2, 2, 0, ARG_DN | ARG_QUOTE | ARG_MAGIC | DELEGATE_PROVISIONER,
-	  delegate_cf_gen,
-	  "( " DELEGATE_OID ".4.3 NAME 'olcDelegateProvisioner' "
-	  "DESC 'identity of provisiond' "
-	  "EQUALITY distinguishedNameMatch SYNTAX OMsDN SINGLE-VALUE )",
-	  NULL, NULL },
-	{ NULL, NULL, 0, 0, 0, ARG_IGNORED, NULL, NULL, NULL, NULL }
-};
+        {"delegate-rights", "path", 2, 2, 0, ARG_STRING | ARG_MAGIC | ARG_QUOTE | DELEGATE_RIGHTS,
+         delegate_cf_gen,
+         "( " DELEGATE_OID ".4.1 NAME 'olcDelegateRights' "
+         "DESC 'path of rights.yaml, the rights catalogue' "
+         "EQUALITY caseExactMatch SYNTAX OMsDirectoryString SINGLE-VALUE )",
+         NULL, NULL},
+        {"delegate-operators", "dn", 2, 2, 0, ARG_DN | ARG_QUOTE | ARG_MAGIC | DELEGATE_OPERATORS,
+         delegate_cf_gen,
+         "( " DELEGATE_OID ".4.2 NAME 'olcDelegateOperators' "
+         "DESC 'groupOfNames of the portal operator staff' "
+         "EQUALITY distinguishedNameMatch SYNTAX OMsDN SINGLE-VALUE )",
+         NULL, NULL},
+        {"delegate-provisioner", "dn", 2, 2, 0,
+         ARG_DN | ARG_QUOTE | ARG_MAGIC | DELEGATE_PROVISIONER, delegate_cf_gen,
+         "( " DELEGATE_OID ".4.3 NAME 'olcDelegateProvisioner' "
+         "DESC 'identity of provisiond' "
+         "EQUALITY distinguishedNameMatch SYNTAX OMsDN SINGLE-VALUE )",
+         NULL, NULL},
+        {"delegate-password-min", "length", 2, 2, 0, ARG_UINT | ARG_OFFSET,
+         (void *)offsetof(delegate_info, password_min),
+         "( " DELEGATE_OID ".4.4 NAME 'olcDelegatePasswordMin' "
+         "DESC 'minimum length of a password an administrator sets (manual 3.2)' "
+         "EQUALITY integerMatch SYNTAX OMsInteger SINGLE-VALUE )",
+         NULL, NULL},
+        {NULL, NULL, 0, 0, 0, ARG_IGNORED, NULL, NULL, NULL, NULL}};
 
 static ConfigOCs delegate_ocs[] = {
-	{ "( " DELEGATE_OID ".5.1 NAME 'olcDelegateConfig' "
-	  "DESC 'slapo-delegate: delegated administration of portal-um' "
-	  "SUP olcOverlayConfig "
-	  "MAY ( olcDelegateRights $ olcDelegateOperators $ olcDelegateProvisioner ) )",
-	  Cft_Overlay, delegate_cfg, NULL, NULL },
-	{ NULL, 0, NULL, NULL, NULL }
-};
+        {"( " DELEGATE_OID ".5.1 NAME 'olcDelegateConfig' "
+         "DESC 'slapo-delegate: delegated administration of portal-um' "
+         "SUP olcOverlayConfig "
+         "MAY ( olcDelegateRights $ olcDelegateOperators $ olcDelegateProvisioner $ "
+         "olcDelegatePasswordMin ) )",
+         Cft_Overlay, delegate_cfg, NULL, NULL},
+        {NULL, 0, NULL, NULL, NULL}};
 
-static void
-delegate_dn_set(struct berval *dn, struct berval *ndn, ConfigArgs *c)
+static void delegate_dn_set(struct berval *dn, struct berval *ndn, ConfigArgs *c)
 {
 	ch_free(dn->bv_val);
 	ch_free(ndn->bv_val);
@@ -61,8 +65,7 @@ delegate_dn_set(struct berval *dn, struct berval *ndn, ConfigArgs *c)
 	BER_BVZERO(&c->value_ndn);
 }
 
-static void
-delegate_dn_clear(struct berval *dn, struct berval *ndn)
+static void delegate_dn_clear(struct berval *dn, struct berval *ndn)
 {
 	ch_free(dn->bv_val);
 	ch_free(ndn->bv_val);
@@ -70,8 +73,7 @@ delegate_dn_clear(struct berval *dn, struct berval *ndn)
 	BER_BVZERO(ndn);
 }
 
-static int
-delegate_cf_gen(ConfigArgs *c)
+static int delegate_cf_gen(ConfigArgs *c)
 {
 	slap_overinst *on = (slap_overinst *)c->bi;
 	delegate_info *di = on->on_bi.bi_private;
@@ -127,7 +129,7 @@ delegate_cf_gen(ConfigArgs *c)
 		if (catalog_load(&cat, c->value_string, &err) != RIGHTS_OK) {
 			/* cr_msg is short; the log gets the whole text */
 			snprintf(c->cr_msg, sizeof(c->cr_msg), "%.*s", (int)sizeof(c->cr_msg) - 1,
-				 err.message);
+			         err.message);
 			Debug(LDAP_DEBUG_ANY, "%s: %s: %s\n", c->log, c->argv[0], err.message);
 			ch_free(c->value_string);
 			c->value_string = NULL;
@@ -149,47 +151,46 @@ delegate_cf_gen(ConfigArgs *c)
 	return ARG_BAD_CONF;
 }
 
-int
-delegate_schema_resolve(const char **missing)
+int delegate_schema_resolve(const char **missing)
 {
 	static const struct {
 		const char *name;
 		AttributeDescription **ad;
 	} ats[] = {
-		{ "umManage", &delegate_ad.manage },
-		{ "umStatus", &delegate_ad.status },
-		{ "umGender", &delegate_ad.gender },
-		{ "umApplication", &delegate_ad.app },
-		{ "umScope", &delegate_ad.scope },
-		{ "umRight", &delegate_ad.right },
-		{ "umDelegate", &delegate_ad.delegate },
-		{ "umOrgKind", &delegate_ad.org_kind },
-		{ "umBillingId", &delegate_ad.billing_id },
-		{ "umContractId", &delegate_ad.contract_id },
-		{ "umContractKind", &delegate_ad.contract_kind },
-		{ "umSecurityAnswer", &delegate_ad.security_answer },
-		{ "umResetTokenHash", &delegate_ad.reset_token_hash },
-		{ "umResetTokenExpiry", &delegate_ad.reset_token_expiry },
-		{ "uid", &delegate_ad.uid },
-		{ "mail", &delegate_ad.mail },
-		{ "preferredLanguage", &delegate_ad.pref_lang },
-		{ "givenName", &delegate_ad.given_name },
-		{ "sn", &delegate_ad.sn },
-		{ "cn", &delegate_ad.cn },
-		{ "member", &delegate_ad.member },
-		{ "pwdReset", &delegate_ad.pwd_reset },
-		{ "displayName", &delegate_ad.display_name },
-		{ "o", &delegate_ad.o },
-		{ "umAppAccess", &delegate_ad.app_access },
+	        {"umManage", &delegate_ad.manage},
+	        {"umStatus", &delegate_ad.status},
+	        {"umGender", &delegate_ad.gender},
+	        {"umApplication", &delegate_ad.app},
+	        {"umScope", &delegate_ad.scope},
+	        {"umRight", &delegate_ad.right},
+	        {"umDelegate", &delegate_ad.delegate},
+	        {"umOrgKind", &delegate_ad.org_kind},
+	        {"umBillingId", &delegate_ad.billing_id},
+	        {"umContractId", &delegate_ad.contract_id},
+	        {"umContractKind", &delegate_ad.contract_kind},
+	        {"umSecurityAnswer", &delegate_ad.security_answer},
+	        {"umResetTokenHash", &delegate_ad.reset_token_hash},
+	        {"umResetTokenExpiry", &delegate_ad.reset_token_expiry},
+	        {"uid", &delegate_ad.uid},
+	        {"mail", &delegate_ad.mail},
+	        {"preferredLanguage", &delegate_ad.pref_lang},
+	        {"givenName", &delegate_ad.given_name},
+	        {"sn", &delegate_ad.sn},
+	        {"cn", &delegate_ad.cn},
+	        {"member", &delegate_ad.member},
+	        {"pwdReset", &delegate_ad.pwd_reset},
+	        {"displayName", &delegate_ad.display_name},
+	        {"o", &delegate_ad.o},
+	        {"umAppAccess", &delegate_ad.app_access},
 	};
 	static const struct {
 		const char *name;
 		ObjectClass **oc;
 	} ocs[] = {
-		{ "umUser", &delegate_ad.oc_user },
-		{ "umGrant", &delegate_ad.oc_grant },
-		{ "umDelegation", &delegate_ad.oc_delegation },
-		{ "umOrganization", &delegate_ad.oc_org },
+	        {"umUser", &delegate_ad.oc_user},
+	        {"umGrant", &delegate_ad.oc_grant},
+	        {"umDelegation", &delegate_ad.oc_delegation},
+	        {"umOrganization", &delegate_ad.oc_org},
 	};
 	const char *text = NULL;
 	size_t i;
@@ -212,20 +213,19 @@ delegate_schema_resolve(const char **missing)
 	return 0;
 }
 
-static int
-delegate_db_init(BackendDB *be, ConfigReply *cr)
+static int delegate_db_init(BackendDB *be, ConfigReply *cr)
 {
 	slap_overinst *on = (slap_overinst *)be->bd_info;
 	delegate_info *di = ch_calloc(1, sizeof(*di));
 
 	(void)cr;
 	ldap_pvt_thread_mutex_init(&di->serial_mutex);
+	di->password_min = 7; /* §3.2 "au minimum 7 caractères" */
 	on->on_bi.bi_private = di;
 	return 0;
 }
 
-static int
-delegate_build_ndn(struct berval *out, const char *rdn, struct berval *suffix)
+static int delegate_build_ndn(struct berval *out, const char *rdn, struct berval *suffix)
 {
 	struct berval dn;
 	int rc;
@@ -238,8 +238,7 @@ delegate_build_ndn(struct berval *out, const char *rdn, struct berval *suffix)
 	return rc;
 }
 
-static int
-delegate_db_open(BackendDB *be, ConfigReply *cr)
+static int delegate_db_open(BackendDB *be, ConfigReply *cr)
 {
 	slap_overinst *on = (slap_overinst *)be->bd_info;
 	delegate_info *di = on->on_bi.bi_private;
@@ -247,7 +246,7 @@ delegate_db_open(BackendDB *be, ConfigReply *cr)
 
 	if (delegate_schema_resolve(&missing)) {
 		snprintf(cr->msg, sizeof(cr->msg),
-			 "delegate: schema element %s missing: include um.schema", missing);
+		         "delegate: schema element %s missing: include um.schema", missing);
 		Debug(LDAP_DEBUG_ANY, "%s\n", cr->msg);
 		return 1;
 	}
@@ -265,8 +264,7 @@ delegate_db_open(BackendDB *be, ConfigReply *cr)
 	return 0;
 }
 
-static int
-delegate_db_close(BackendDB *be, ConfigReply *cr)
+static int delegate_db_close(BackendDB *be, ConfigReply *cr)
 {
 	slap_overinst *on = (slap_overinst *)be->bd_info;
 	delegate_info *di = on->on_bi.bi_private;
@@ -281,8 +279,7 @@ delegate_db_close(BackendDB *be, ConfigReply *cr)
 	return 0;
 }
 
-static int
-delegate_db_destroy(BackendDB *be, ConfigReply *cr)
+static int delegate_db_destroy(BackendDB *be, ConfigReply *cr)
 {
 	slap_overinst *on = (slap_overinst *)be->bd_info;
 	delegate_info *di = on->on_bi.bi_private;
@@ -302,8 +299,7 @@ delegate_db_destroy(BackendDB *be, ConfigReply *cr)
 
 static slap_overinst delegate_on;
 
-static int
-delegate_initialize(void)
+static int delegate_initialize(void)
 {
 	int rc;
 
@@ -324,8 +320,7 @@ delegate_initialize(void)
 
 int init_module(int argc, char *argv[]);
 
-int
-init_module(int argc, char *argv[])
+int init_module(int argc, char *argv[])
 {
 	(void)argc;
 	(void)argv;

@@ -24,6 +24,8 @@ typedef struct delegate_info {
 	struct berval orgs_ndn;
 	struct berval groups_ndn;
 	struct berval apps_ndn;
+	/* §3.2 for passwords administrators set (delegate-password-min) */
+	unsigned password_min;
 	/* Serialises checks that read state a concurrent write can change
 	 * (the writer's holdings) with the write itself, as unique.c does. */
 	ldap_pvt_thread_mutex_t serial_mutex;
@@ -74,12 +76,12 @@ typedef enum delegate_who {
 /* The writer B of DESIGN §3, copied out of its entry (released at once). */
 typedef struct delegate_writer {
 	delegate_who who;
-	delegate_target dn;  /* DW_USER: parsed o_ndn */
+	delegate_target dn; /* DW_USER: parsed o_ndn */
 	int active;
-	int is_admin;        /* umManage holds users or admins */
-	BerVarray manage;    /* normalised umManage values, op->o_tmpmemctx */
+	int is_admin;     /* umManage holds users or admins */
+	BerVarray manage; /* normalised umManage values, op->o_tmpmemctx */
 	rights_lang lang;
-	struct berval name;  /* uid, for messages (points into o_dn) */
+	struct berval name; /* uid, for messages (points into o_dn) */
 } delegate_writer;
 
 /* delegate.c */
@@ -94,8 +96,8 @@ void delegate_writer_free(Operation *op, delegate_writer *w);
 int delegate_ndn_build(struct berval *out, Operation *op, const char *fmt, ...);
 void delegate_rdn_escape(char *out, size_t size, const char *val, size_t len);
 int delegate_org_is_router(Operation *op, slap_overinst *on, struct berval *org_ndn);
-int delegate_holdings(BerVarray *out, Operation *op, slap_overinst *on,
-		      const delegate_writer *w, struct berval *app, struct berval *scope);
+int delegate_holdings(BerVarray *out, Operation *op, slap_overinst *on, const delegate_writer *w,
+                      struct berval *app, struct berval *scope);
 int delegate_resolve_resource(void *ctx, rights_source source, rights_str id, rights_str *kind);
 int delegate_value_has(BerVarray vals, struct berval *v);
 
@@ -109,19 +111,19 @@ typedef struct delegate_resolve_ctx {
 
 /* check.c */
 typedef struct delegate_verdict {
-	int code;          /* LDAP result code; LDAP_SUCCESS: allowed */
+	int code; /* LDAP result code; LDAP_SUCCESS: allowed */
 	rights_msg msg;
 	rights_msg_args args;
-	char user[256];    /* storage for args.user */
-	char right[256];   /* storage for args.right */
-	char reason[256];  /* storage for args.reason */
+	char user[256];   /* storage for args.user */
+	char right[256];  /* storage for args.right */
+	char reason[256]; /* storage for args.reason */
 	char app[128];
 	char org[128];
 } delegate_verdict;
 
 int delegate_check_write(delegate_verdict *v, Operation *op, slap_overinst *on,
-			 const delegate_writer *w, const delegate_target *t, Entry *before,
-			 Entry *after);
+                         const delegate_writer *w, const delegate_target *t, Entry *before,
+                         Entry *after);
 int delegate_check_bind(delegate_verdict *v, Operation *op, slap_overinst *on, Entry *e);
 
 /* ops.c */

@@ -8,8 +8,7 @@
 #include <string.h>
 
 /* Splits a normalised DN into RDNs at unescaped commas, right to left. */
-static int
-delegate_rdn_split(struct berval *rdns, int max, struct berval *dn)
+static int delegate_rdn_split(struct berval *rdns, int max, struct berval *dn)
 {
 	int n = 0;
 	ber_len_t start = 0, i;
@@ -32,8 +31,7 @@ delegate_rdn_split(struct berval *rdns, int max, struct berval *dn)
 }
 
 /* "type=value" with the given (lower-case, normalised) type? */
-static int
-delegate_rdn_is(struct berval *rdn, const char *type, struct berval *value)
+static int delegate_rdn_is(struct berval *rdn, const char *type, struct berval *value)
 {
 	size_t tl = strlen(type);
 
@@ -49,8 +47,7 @@ delegate_rdn_is(struct berval *rdn, const char *type, struct berval *value)
 }
 
 /* app@scope: the scope is after the last '@' (orgIds have none). */
-static int
-delegate_split_at(struct berval *name, struct berval *app, struct berval *scope)
+static int delegate_split_at(struct berval *name, struct berval *app, struct berval *scope)
 {
 	ber_len_t i;
 
@@ -67,8 +64,7 @@ delegate_split_at(struct berval *name, struct berval *app, struct berval *scope)
 	return 1;
 }
 
-int
-delegate_dn_parse(delegate_target *out, const delegate_info *di, struct berval *ndn)
+int delegate_dn_parse(delegate_target *out, const delegate_info *di, struct berval *ndn)
 {
 	struct berval rdns[8], rel, name;
 	int n;
@@ -93,9 +89,8 @@ delegate_dn_parse(delegate_target *out, const delegate_info *di, struct berval *
 	out->org_ndn.bv_val = rdns[n - 1].bv_val;
 	out->org_ndn.bv_len = ndn->bv_len - (rdns[n - 1].bv_val - ndn->bv_val);
 
-	if ((n == 3 || n == 4) && delegate_rdn_is(&rdns[n - 2], "ou", &name) &&
-	    name.bv_len == 5 && !strncmp(name.bv_val, "users", 5) &&
-	    delegate_rdn_is(&rdns[n - 3], "uid", &out->uid)) {
+	if ((n == 3 || n == 4) && delegate_rdn_is(&rdns[n - 2], "ou", &name) && name.bv_len == 5 &&
+	    !strncmp(name.bv_val, "users", 5) && delegate_rdn_is(&rdns[n - 3], "uid", &out->uid)) {
 		out->user_ndn.bv_val = rdns[n - 3].bv_val;
 		out->user_ndn.bv_len = ndn->bv_len - (rdns[n - 3].bv_val - ndn->bv_val);
 		if (n == 3) {
@@ -114,8 +109,7 @@ delegate_dn_parse(delegate_target *out, const delegate_info *di, struct berval *
 	return 0;
 }
 
-int
-delegate_entry_get(Operation *op, slap_overinst *on, struct berval *ndn, Entry **e)
+int delegate_entry_get(Operation *op, slap_overinst *on, struct berval *ndn, Entry **e)
 {
 	*e = NULL;
 	if (overlay_entry_get_ov(op, ndn, NULL, NULL, 0, e, on) != LDAP_SUCCESS || !*e) {
@@ -125,15 +119,13 @@ delegate_entry_get(Operation *op, slap_overinst *on, struct berval *ndn, Entry *
 	return LDAP_SUCCESS;
 }
 
-void
-delegate_entry_release(Operation *op, slap_overinst *on, Entry *e)
+void delegate_entry_release(Operation *op, slap_overinst *on, Entry *e)
 {
 	if (e)
 		overlay_entry_release_ov(op, e, 0, on);
 }
 
-void
-delegate_rdn_escape(char *out, size_t size, const char *val, size_t len)
+void delegate_rdn_escape(char *out, size_t size, const char *val, size_t len)
 {
 	size_t i, o = 0;
 
@@ -141,8 +133,8 @@ delegate_rdn_escape(char *out, size_t size, const char *val, size_t len)
 		return;
 	for (i = 0; i < len && o + 4 < size; i++) {
 		unsigned char c = (unsigned char)val[i];
-		int special = strchr(",+\"\\<>;=", c) != NULL || (i == 0 && (c == '#' || c == ' ')) ||
-			      (i == len - 1 && c == ' ');
+		int special = strchr(",+\"\\<>;=", c) != NULL ||
+		              (i == 0 && (c == '#' || c == ' ')) || (i == len - 1 && c == ' ');
 		if (c < 0x20 || c == 0x7f) {
 			o += snprintf(out + o, size - o, "\\%02x", c);
 			continue;
@@ -154,8 +146,7 @@ delegate_rdn_escape(char *out, size_t size, const char *val, size_t len)
 	out[o] = '\0';
 }
 
-int
-delegate_ndn_build(struct berval *out, Operation *op, const char *fmt, ...)
+int delegate_ndn_build(struct berval *out, Operation *op, const char *fmt, ...)
 {
 	char buf[1024];
 	struct berval dn;
@@ -172,8 +163,7 @@ delegate_ndn_build(struct berval *out, Operation *op, const char *fmt, ...)
 	return dnNormalize(0, NULL, NULL, &dn, out, op->o_tmpmemctx);
 }
 
-int
-delegate_value_has(BerVarray vals, struct berval *v)
+int delegate_value_has(BerVarray vals, struct berval *v)
 {
 	for (; vals && vals->bv_val; vals++) {
 		if (vals->bv_len == v->bv_len && !strncasecmp(vals->bv_val, v->bv_val, v->bv_len))
@@ -182,8 +172,7 @@ delegate_value_has(BerVarray vals, struct berval *v)
 	return 0;
 }
 
-static int
-delegate_is_operator(Operation *op, slap_overinst *on, delegate_info *di)
+static int delegate_is_operator(Operation *op, slap_overinst *on, delegate_info *di)
 {
 	Entry *group = NULL;
 	Attribute *a;
@@ -197,15 +186,14 @@ delegate_is_operator(Operation *op, slap_overinst *on, delegate_info *di)
 	a = attr_find(group->e_attrs, delegate_ad.member);
 	if (a)
 		found = attr_valfind(a,
-				     SLAP_MR_ATTRIBUTE_VALUE_NORMALIZED_MATCH |
-					     SLAP_MR_ASSERTED_VALUE_NORMALIZED_MATCH,
-				     &op->o_ndn, NULL, op->o_tmpmemctx) == LDAP_SUCCESS;
+		                     SLAP_MR_ATTRIBUTE_VALUE_NORMALIZED_MATCH |
+		                             SLAP_MR_ASSERTED_VALUE_NORMALIZED_MATCH,
+		                     &op->o_ndn, NULL, op->o_tmpmemctx) == LDAP_SUCCESS;
 	delegate_entry_release(op, on, group);
 	return found;
 }
 
-int
-delegate_writer_resolve(delegate_writer *out, Operation *op, slap_overinst *on)
+int delegate_writer_resolve(delegate_writer *out, Operation *op, slap_overinst *on)
 {
 	delegate_info *di = on->on_bi.bi_private;
 	Entry *e = NULL;
@@ -231,11 +219,13 @@ delegate_writer_resolve(delegate_writer *out, Operation *op, slap_overinst *on)
 	    is_entry_objectclass(e, delegate_ad.oc_user, 0)) {
 		out->who = DW_USER;
 		a = attr_find(e->e_attrs, delegate_ad.status);
-		out->active = a && a->a_nvals[0].bv_len == 6 && !strncmp(a->a_nvals[0].bv_val, "active", 6);
+		out->active = a && a->a_nvals[0].bv_len == 6 &&
+		              !strncmp(a->a_nvals[0].bv_val, "active", 6);
 		if ((a = attr_find(e->e_attrs, delegate_ad.manage))) {
 			ber_bvarray_dup_x(&out->manage, a->a_nvals, op->o_tmpmemctx);
-			out->is_admin = delegate_value_has(out->manage, &(struct berval)BER_BVC("users")) ||
-					delegate_value_has(out->manage, &(struct berval)BER_BVC("admins"));
+			out->is_admin =
+			        delegate_value_has(out->manage, &(struct berval)BER_BVC("users")) ||
+			        delegate_value_has(out->manage, &(struct berval)BER_BVC("admins"));
 		}
 		if ((a = attr_find(e->e_attrs, delegate_ad.uid)))
 			ber_dupbv_x(&out->name, &a->a_vals[0], op->o_tmpmemctx);
@@ -244,8 +234,7 @@ delegate_writer_resolve(delegate_writer *out, Operation *op, slap_overinst *on)
 	return 0;
 }
 
-void
-delegate_writer_free(Operation *op, delegate_writer *w)
+void delegate_writer_free(Operation *op, delegate_writer *w)
 {
 	if (w->manage)
 		ber_bvarray_free_x(w->manage, op->o_tmpmemctx);
@@ -255,8 +244,7 @@ delegate_writer_free(Operation *op, delegate_writer *w)
 	BER_BVZERO(&w->name);
 }
 
-int
-delegate_org_is_router(Operation *op, slap_overinst *on, struct berval *org_ndn)
+int delegate_org_is_router(Operation *op, slap_overinst *on, struct berval *org_ndn)
 {
 	Entry *e = NULL;
 	Attribute *a;
@@ -270,8 +258,7 @@ delegate_org_is_router(Operation *op, slap_overinst *on, struct berval *org_ndn)
 	return router;
 }
 
-static void
-delegate_values_append(BerVarray *out, Entry *e, Operation *op)
+static void delegate_values_append(BerVarray *out, Entry *e, Operation *op)
 {
 	Attribute *a = attr_find(e->e_attrs, delegate_ad.right);
 	BerVarray v;
@@ -288,9 +275,8 @@ delegate_values_append(BerVarray *out, Entry *e, Operation *op)
  * organisation (§2.3.1 sous-traitants: given to the router's administrator,
  * who passes them on).
  */
-int
-delegate_holdings(BerVarray *out, Operation *op, slap_overinst *on, const delegate_writer *w,
-		  struct berval *app, struct berval *scope)
+int delegate_holdings(BerVarray *out, Operation *op, slap_overinst *on, const delegate_writer *w,
+                      struct berval *app, struct berval *scope)
 {
 	delegate_info *di = on->on_bi.bi_private;
 	struct berval ndn = BER_BVNULL, writer_org;
@@ -298,7 +284,8 @@ delegate_holdings(BerVarray *out, Operation *op, slap_overinst *on, const delega
 
 	*out = NULL;
 	if (delegate_ndn_build(&ndn, op, "cn=%.*s@%.*s,%s", (int)app->bv_len, app->bv_val,
-			       (int)scope->bv_len, scope->bv_val, op->o_ndn.bv_val) == LDAP_SUCCESS) {
+	                       (int)scope->bv_len, scope->bv_val,
+	                       op->o_ndn.bv_val) == LDAP_SUCCESS) {
 		if (delegate_entry_get(op, on, &ndn, &e) == LDAP_SUCCESS) {
 			delegate_values_append(out, e, op);
 			delegate_entry_release(op, on, e);
@@ -306,15 +293,15 @@ delegate_holdings(BerVarray *out, Operation *op, slap_overinst *on, const delega
 		op->o_tmpfree(ndn.bv_val, op->o_tmpmemctx);
 	}
 	if (!w->is_admin || (scope->bv_len == w->dn.org.bv_len &&
-			     !strncmp(scope->bv_val, w->dn.org.bv_val, scope->bv_len)))
+	                     !strncmp(scope->bv_val, w->dn.org.bv_val, scope->bv_len)))
 		return 0;
 	writer_org = w->dn.org_ndn;
 	if (!delegate_org_is_router(op, on, &writer_org))
 		return 0;
 	if (delegate_ndn_build(&ndn, op, "cn=%.*s@%.*s,ou=delegations,o=%.*s,%s", (int)app->bv_len,
-			       app->bv_val, (int)w->dn.org.bv_len, w->dn.org.bv_val,
-			       (int)scope->bv_len, scope->bv_val,
-			       di->orgs_ndn.bv_val) == LDAP_SUCCESS) {
+	                       app->bv_val, (int)w->dn.org.bv_len, w->dn.org.bv_val,
+	                       (int)scope->bv_len, scope->bv_val,
+	                       di->orgs_ndn.bv_val) == LDAP_SUCCESS) {
 		if (delegate_entry_get(op, on, &ndn, &e) == LDAP_SUCCESS) {
 			delegate_values_append(out, e, op);
 			delegate_entry_release(op, on, e);
@@ -326,8 +313,7 @@ delegate_holdings(BerVarray *out, Operation *op, slap_overinst *on, const delega
 
 /* grant_validate()'s resolver: billing and contract values must name an
  * entry of the scoped organisation (rule 4, §2.3.1 to §2.3.6). */
-int
-delegate_resolve_resource(void *ctx, rights_source source, rights_str id, rights_str *kind)
+int delegate_resolve_resource(void *ctx, rights_source source, rights_str id, rights_str *kind)
 {
 	delegate_resolve_ctx *rc = ctx;
 	delegate_info *di = rc->on->on_bi.bi_private;
@@ -339,17 +325,17 @@ delegate_resolve_resource(void *ctx, rights_source source, rights_str id, rights
 
 	delegate_rdn_escape(esc, sizeof(esc), id.ptr, id.len);
 	if (delegate_ndn_build(&ndn, rc->op, "%s=%s,ou=%s,o=%.*s,%s",
-			       source == RIGHTS_SOURCE_BILLING ? "umBillingId" : "umContractId", esc,
-			       source == RIGHTS_SOURCE_BILLING ? "billing" : "contracts",
-			       (int)rc->scope.bv_len, rc->scope.bv_val,
-			       di->orgs_ndn.bv_val) != LDAP_SUCCESS)
+	                       source == RIGHTS_SOURCE_BILLING ? "umBillingId" : "umContractId",
+	                       esc, source == RIGHTS_SOURCE_BILLING ? "billing" : "contracts",
+	                       (int)rc->scope.bv_len, rc->scope.bv_val,
+	                       di->orgs_ndn.bv_val) != LDAP_SUCCESS)
 		return 0;
 	if (delegate_entry_get(rc->op, rc->on, &ndn, &e) == LDAP_SUCCESS) {
 		found = 1;
 		rc->kind[0] = '\0';
 		if ((a = attr_find(e->e_attrs, delegate_ad.contract_kind)))
 			snprintf(rc->kind, sizeof(rc->kind), "%.*s", (int)a->a_nvals[0].bv_len,
-				 a->a_nvals[0].bv_val);
+			         a->a_nvals[0].bv_val);
 		if (kind) {
 			kind->ptr = rc->kind;
 			kind->len = strlen(rc->kind);

@@ -7,17 +7,15 @@
 
 #include <string.h>
 
-static int
-delegate_refused(Operation *op, SlapReply *rs, slap_overinst *on, delegate_verdict *v,
-		 rights_lang lang)
+static int delegate_refused(Operation *op, SlapReply *rs, slap_overinst *on, delegate_verdict *v,
+                            rights_lang lang)
 {
 	/* Left allocated: the Password Modify operation sends its own answer
 	 * with rs->sr_text after we return; the op's memory context frees it. */
 	char *text = op->o_tmpalloc(1024, op->o_tmpmemctx);
 
 	messages_format(text, 1024, v->msg, lang, &v->args);
-	Debug(LDAP_DEBUG_TRACE, "%s delegate: refused (%d): %s\n", op->o_log_prefix, v->code,
-	      text);
+	Debug(LDAP_DEBUG_TRACE, "%s delegate: refused (%d): %s\n", op->o_log_prefix, v->code, text);
 	op->o_bd->bd_info = (BackendInfo *)on->on_info;
 	send_ldap_error(op, rs, v->code, text);
 	return rs->sr_err;
@@ -25,8 +23,7 @@ delegate_refused(Operation *op, SlapReply *rs, slap_overinst *on, delegate_verdi
 
 /* Holds serial_mutex from the check until the write is done, so that no
  * concurrent write changes what the check read (unique.c's serialize). */
-static int
-delegate_unlock(Operation *op, SlapReply *rs)
+static int delegate_unlock(Operation *op, SlapReply *rs)
 {
 	slap_callback *sc = op->o_callback;
 	delegate_info *di = sc->sc_private;
@@ -42,9 +39,8 @@ delegate_unlock(Operation *op, SlapReply *rs)
  * given and taken whatever the mix of add/delete/replace (rule 3). The
  * same functions and the same permissive flag as back-mdb, so the backend
  * applies exactly what was checked. */
-static int
-delegate_apply_mods(Entry *e, Modifications *ml, int permissive, const char **text, char *textbuf,
-		    size_t textlen)
+static int delegate_apply_mods(Entry *e, Modifications *ml, int permissive, const char **text,
+                               char *textbuf, size_t textlen)
 {
 	Modification mod;
 	int rc = LDAP_SUCCESS;
@@ -94,8 +90,7 @@ delegate_apply_mods(Entry *e, Modifications *ml, int permissive, const char **te
 /* §3.2: "L'administrateur attribue un mot de passe provisoire lors de la
  * création": ppolicy marks admin-set passwords on modify only. Only
  * operators may say otherwise (check.c refuses pwdReset: FALSE to users). */
-static void
-delegate_mark_temporary(Operation *op)
+static void delegate_mark_temporary(Operation *op)
 {
 	Entry *e = op->ora_e;
 
@@ -105,8 +100,7 @@ delegate_mark_temporary(Operation *op)
 }
 
 /* add, modify and delete: before/after of the target, then check.c. */
-static int
-delegate_op_write(Operation *op, SlapReply *rs)
+static int delegate_op_write(Operation *op, SlapReply *rs)
 {
 	slap_overinst *on = (slap_overinst *)op->o_bd->bd_info;
 	delegate_info *di = on->on_bi.bi_private;
@@ -138,7 +132,7 @@ delegate_op_write(Operation *op, SlapReply *rs)
 	} else if (op->o_tag == LDAP_REQ_MODIFY) {
 		after = entry_dup(before);
 		rc = delegate_apply_mods(after, op->orm_modlist, get_permissiveModify(op), &text,
-					 textbuf, sizeof(textbuf));
+		                         textbuf, sizeof(textbuf));
 		if (rc != LDAP_SUCCESS) {
 			/* what cannot be checked is not written */
 			op->o_bd->bd_info = (BackendInfo *)on->on_info;
@@ -177,8 +171,7 @@ done:
 
 /* Rule 6: no user, grant or delegation moves or changes its name; grant
  * names are deterministic and uid is the login. */
-static int
-delegate_op_modrdn(Operation *op, SlapReply *rs)
+static int delegate_op_modrdn(Operation *op, SlapReply *rs)
 {
 	slap_overinst *on = (slap_overinst *)op->o_bd->bd_info;
 	delegate_info *di = on->on_bi.bi_private;
@@ -196,9 +189,8 @@ delegate_op_modrdn(Operation *op, SlapReply *rs)
 	if (t.kind == DK_OUTSIDE && dest.kind == DK_OUTSIDE)
 		return SLAP_CB_CONTINUE;
 	delegate_writer_resolve(&w, op, on);
-	if (w.who == DW_OPERATOR ||
-	    (w.who == DW_PROVISIONER && t.kind == DK_PROTECTED &&
-	     (!op->orr_nnewSup || dest.kind == DK_PROTECTED))) {
+	if (w.who == DW_OPERATOR || (w.who == DW_PROVISIONER && t.kind == DK_PROTECTED &&
+	                             (!op->orr_nnewSup || dest.kind == DK_PROTECTED))) {
 		delegate_writer_free(op, &w);
 		return SLAP_CB_CONTINUE;
 	}
@@ -226,8 +218,7 @@ delegate_op_modrdn(Operation *op, SlapReply *rs)
  * get in with a plain bind. Only a caller who knows the password learns
  * why; a wrong password goes on to the backend (and ppolicy's counters).
  */
-static int
-delegate_op_bind(Operation *op, SlapReply *rs)
+static int delegate_op_bind(Operation *op, SlapReply *rs)
 {
 	slap_overinst *on = (slap_overinst *)op->o_bd->bd_info;
 	delegate_info *di = on->on_bi.bi_private;
@@ -255,8 +246,7 @@ delegate_op_bind(Operation *op, SlapReply *rs)
 	return rc;
 }
 
-void
-delegate_ops_register(slap_overinst *on)
+void delegate_ops_register(slap_overinst *on)
 {
 	on->on_bi.bi_op_add = delegate_op_write;
 	on->on_bi.bi_op_modify = delegate_op_write;

@@ -58,6 +58,7 @@ setup() {
 				-e "s|@OPERATOR_PASSWORD_HASH@|$(hash "$UM_OPERATOR_PW")|" \
 				-e "s|@PROVISIOND_PASSWORD_HASH@|$(hash "$UM_PROVISIOND_PW")|" \
 				-e "s|@APP_PASSWORD_HASH@|$(hash "$UM_APP_PW")|" \
+				-e "s|@PWCHECK_SO@|$top/build/um_pwcheck.so|" \
 				"$top/ldif/base.ldif"
 			if [ "$demo" = 1 ] && [ -f "$top/ldif/demo.ldif" ]; then
 				echo

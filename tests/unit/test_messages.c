@@ -85,6 +85,15 @@ static const template_row template_rows[] = {
         {"rules 5, 7: projections and password state are the portal's", MSG_RESERVED_ATTR,
          "the attribute {right} of {user} is managed by the portal itself and cannot be "
          "changed"},
+        {"§3.2: at least 7 characters", MSG_PASSWORD_SHORT,
+         "the password of {user} must have at least {right} characters"},
+        {"§3.2: one upper-case letter", MSG_PASSWORD_NO_UPPER,
+         "the password of {user} must contain at least one upper-case letter"},
+        {"§3.2: one lower-case letter", MSG_PASSWORD_NO_LOWER,
+         "the password of {user} must contain at least one lower-case letter"},
+        {"§3.2: the policy needs the password in clear", MSG_PASSWORD_HASHED,
+         "the password of {user} must be given in clear so that the password policy can be "
+         "checked"},
 };
 
 static void test_template(void **state)
