@@ -54,7 +54,7 @@ $(BUILD)/overlay/%.o: overlay/%.c overlay/*.h lib/rights.h | deps
 	$(CC) $(OVL_CFLAGS) -c -o $@ $<
 
 $(DELEGATE): $(OVL_OBJ) $(LIBRIGHTS)
-	$(CC) -shared $(SAN) -o $@ $(OVL_OBJ) $(LIBRIGHTS) -lyaml
+	$(CC) -shared $(SAN) -o $@ $(OVL_OBJ) $(LIBRIGHTS) -lyaml -lcrypto
 
 # ppolicy's pwdCheckModule (§3.2), dlopen()ed by ppolicy on demand
 $(PWCHECK): $(BUILD)/overlay/pwcheck.o $(LIBRIGHTS)

@@ -6,8 +6,6 @@
 
 #include <string.h>
 
-#define DELEGATE_OID "2.25.217361807927623635844219787451286708447"
-
 delegate_ads delegate_ad;
 
 enum {
@@ -44,6 +42,30 @@ static ConfigTable delegate_cfg[] = {
          "DESC 'minimum length of a password an administrator sets (manual 3.2)' "
          "EQUALITY integerMatch SYNTAX OMsInteger SINGLE-VALUE )",
          NULL, NULL},
+        {"delegate-reset-url", "template", 2, 2, 0, ARG_STRING | ARG_OFFSET | ARG_QUOTE,
+         (void *)offsetof(delegate_info, reset_url),
+         "( " DELEGATE_OID ".4.5 NAME 'olcDelegateResetURL' "
+         "DESC 'link of the password reset mail; {uid} {dn} {token} are replaced (manual 3.3)' "
+         "EQUALITY caseExactMatch SYNTAX OMsDirectoryString SINGLE-VALUE )",
+         NULL, NULL},
+        {"delegate-reset-ttl", "seconds", 2, 2, 0, ARG_UINT | ARG_OFFSET,
+         (void *)offsetof(delegate_info, reset_ttl),
+         "( " DELEGATE_OID ".4.6 NAME 'olcDelegateResetTTL' "
+         "DESC 'lifetime of a password reset token' "
+         "EQUALITY integerMatch SYNTAX OMsInteger SINGLE-VALUE )",
+         NULL, NULL},
+        {"delegate-reset-limit", "count", 2, 2, 0, ARG_UINT | ARG_OFFSET,
+         (void *)offsetof(delegate_info, reset_limit),
+         "( " DELEGATE_OID ".4.7 NAME 'olcDelegateResetLimit' "
+         "DESC 'recovery requests an hour per user (and so per address)' "
+         "EQUALITY integerMatch SYNTAX OMsInteger SINGLE-VALUE )",
+         NULL, NULL},
+        {"delegate-reset-answer", "on|off", 2, 2, 0, ARG_ON_OFF | ARG_OFFSET,
+         (void *)offsetof(delegate_info, reset_answer),
+         "( " DELEGATE_OID ".4.8 NAME 'olcDelegateResetAnswer' "
+         "DESC 'a reset needs the answer to the personal question, when the user has one' "
+         "EQUALITY booleanMatch SYNTAX OMsBoolean SINGLE-VALUE )",
+         NULL, NULL},
         {NULL, NULL, 0, 0, 0, ARG_IGNORED, NULL, NULL, NULL, NULL}};
 
 static ConfigOCs delegate_ocs[] = {
@@ -51,7 +73,8 @@ static ConfigOCs delegate_ocs[] = {
          "DESC 'slapo-delegate: delegated administration of portal-um' "
          "SUP olcOverlayConfig "
          "MAY ( olcDelegateRights $ olcDelegateOperators $ olcDelegateProvisioner $ "
-         "olcDelegatePasswordMin ) )",
+         "olcDelegatePasswordMin $ olcDelegateResetURL $ olcDelegateResetTTL $ "
+         "olcDelegateResetLimit $ olcDelegateResetAnswer ) )",
          Cft_Overlay, delegate_cfg, NULL, NULL},
         {NULL, 0, NULL, NULL, NULL}};
 
@@ -182,6 +205,10 @@ int delegate_schema_resolve(const char **missing)
 	        {"displayName", &delegate_ad.display_name},
 	        {"o", &delegate_ad.o},
 	        {"umAppAccess", &delegate_ad.app_access},
+	        {"umResetRequested", &delegate_ad.reset_requested},
+	        {"umResetFailures", &delegate_ad.reset_failures},
+	        {"umMailSubject", &delegate_ad.mail_subject},
+	        {"umMailBody", &delegate_ad.mail_body},
 	};
 	static const struct {
 		const char *name;
@@ -221,6 +248,8 @@ static int delegate_db_init(BackendDB *be, ConfigReply *cr)
 	(void)cr;
 	ldap_pvt_thread_mutex_init(&di->serial_mutex);
 	di->password_min = 7; /* §3.2 "au minimum 7 caractères" */
+	di->reset_ttl = 3600;
+	di->reset_limit = 3;
 	on->on_bi.bi_private = di;
 	return 0;
 }
@@ -259,8 +288,11 @@ static int delegate_db_open(BackendDB *be, ConfigReply *cr)
 		return 1;
 	if (delegate_build_ndn(&di->orgs_ndn, "ou=organizations", &be->be_nsuffix[0]) ||
 	    delegate_build_ndn(&di->groups_ndn, "ou=groups", &be->be_nsuffix[0]) ||
-	    delegate_build_ndn(&di->apps_ndn, "ou=applications", &be->be_nsuffix[0]))
+	    delegate_build_ndn(&di->apps_ndn, "ou=applications", &be->be_nsuffix[0]) ||
+	    delegate_build_ndn(&di->mail_ndn, "ou=mail,ou=system", &be->be_nsuffix[0]))
 		return 1;
+	di->be = be->bd_self;
+	delegate_recovery_attach(on);
 	return 0;
 }
 
@@ -270,6 +302,9 @@ static int delegate_db_close(BackendDB *be, ConfigReply *cr)
 	delegate_info *di = on->on_bi.bi_private;
 
 	(void)cr;
+	delegate_recovery_detach(on);
+	ch_free(di->mail_ndn.bv_val);
+	BER_BVZERO(&di->mail_ndn);
 	ch_free(di->orgs_ndn.bv_val);
 	ch_free(di->groups_ndn.bv_val);
 	ch_free(di->apps_ndn.bv_val);
@@ -289,6 +324,7 @@ static int delegate_db_destroy(BackendDB *be, ConfigReply *cr)
 		return 0;
 	catalog_free(di->catalog);
 	ch_free(di->rights_path);
+	ch_free(di->reset_url);
 	delegate_dn_clear(&di->operators_dn, &di->operators_ndn);
 	delegate_dn_clear(&di->provisioner_dn, &di->provisioner_ndn);
 	ldap_pvt_thread_mutex_destroy(&di->serial_mutex);
@@ -313,6 +349,9 @@ static int delegate_initialize(void)
 
 	delegate_on.on_bi.bi_cf_ocs = delegate_ocs;
 	rc = config_register_schema(delegate_cfg, delegate_ocs);
+	if (rc)
+		return rc;
+	rc = delegate_recovery_register();
 	if (rc)
 		return rc;
 	return overlay_register(&delegate_on);

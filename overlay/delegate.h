@@ -12,6 +12,9 @@
 
 #include "rights.h"
 
+/* The UUID arc of um.schema: .3.N extended operations, .4.N/.5.N config */
+#define DELEGATE_OID "2.25.217361807927623635844219787451286708447"
+
 typedef struct delegate_info {
 	/* Loaded from delegate-rights at configuration time, so a broken
 	 * rights.yaml stops slapd (and slaptest) with file:line:col. Swapped
@@ -26,6 +29,16 @@ typedef struct delegate_info {
 	struct berval apps_ndn;
 	/* §3.2 for passwords administrators set (delegate-password-min) */
 	unsigned password_min;
+	/* §3.3 password recovery: the database (extended operations run in
+	 * the frontend), where mails wait for provisiond, the link template
+	 * ({uid} {dn} {token}), token lifetime, requests an hour per user, and
+	 * whether the personal question's answer is required */
+	BackendDB *be;
+	struct berval mail_ndn;
+	char *reset_url;
+	unsigned reset_ttl;
+	unsigned reset_limit;
+	int reset_answer;
 	/* Serialises checks that read state a concurrent write can change
 	 * (the writer's holdings) with the write itself, as unique.c does. */
 	ldap_pvt_thread_mutex_t serial_mutex;
@@ -39,6 +52,7 @@ typedef struct delegate_ads {
 	AttributeDescription *pref_lang, *given_name, *sn, *cn, *member;
 	AttributeDescription *pwd_reset, *reset_token_hash, *reset_token_expiry;
 	AttributeDescription *display_name, *o, *app_access;
+	AttributeDescription *reset_requested, *reset_failures, *mail_subject, *mail_body;
 	ObjectClass *oc_user, *oc_grant, *oc_delegation, *oc_org;
 } delegate_ads;
 
@@ -125,6 +139,17 @@ int delegate_check_write(delegate_verdict *v, Operation *op, slap_overinst *on,
                          const delegate_writer *w, const delegate_target *t, Entry *before,
                          Entry *after);
 int delegate_check_bind(delegate_verdict *v, Operation *op, slap_overinst *on, Entry *e);
+
+/* recovery.c */
+void delegate_recovery_attach(slap_overinst *on);
+void delegate_recovery_detach(slap_overinst *on);
+int delegate_recovery_register(void);
+
+/* answer.c */
+void delegate_answer_normalize(char *buf, size_t size, struct berval *in, struct berval *out);
+int delegate_answer_hash_values(BerVarray vals);
+void delegate_reset_link(char *out, size_t size, const char *tmpl, struct berval *uid,
+                         struct berval *dn, const char *token);
 
 /* ops.c */
 void delegate_ops_register(slap_overinst *on);

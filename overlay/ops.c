@@ -99,6 +99,34 @@ static void delegate_mark_temporary(Operation *op)
 		attr_merge_one(e, delegate_ad.pwd_reset, (struct berval *)&slap_true_bv, NULL);
 }
 
+/* §2.2.3: the personal answer is stored hashed, whoever writes it. */
+static int delegate_hash_answers(Operation *op)
+{
+	Modifications *ml;
+	Attribute *a;
+	int rc = LDAP_SUCCESS;
+
+	if (op->o_tag == LDAP_REQ_ADD) {
+		if (!(a = attr_find(op->ora_e->e_attrs, delegate_ad.security_answer)))
+			return LDAP_SUCCESS;
+		if (a->a_nvals != a->a_vals) {
+			ber_bvarray_free(a->a_nvals);
+			a->a_nvals = a->a_vals;
+		}
+		return delegate_answer_hash_values(a->a_vals);
+	}
+	for (ml = op->orm_modlist; ml && rc == LDAP_SUCCESS; ml = ml->sml_next) {
+		if (ml->sml_desc != delegate_ad.security_answer || !ml->sml_values)
+			continue;
+		rc = delegate_answer_hash_values(ml->sml_values);
+		if (ml->sml_nvalues) {
+			ber_bvarray_free(ml->sml_nvalues);
+			ml->sml_nvalues = NULL;
+		}
+	}
+	return rc;
+}
+
 /* add, modify and delete: before/after of the target, then check.c. */
 static int delegate_op_write(Operation *op, SlapReply *rs)
 {
@@ -149,6 +177,12 @@ static int delegate_op_write(Operation *op, SlapReply *rs)
 	}
 	if (op->o_tag == LDAP_REQ_ADD && t.kind == DK_USER && w.who != DW_PROVISIONER)
 		delegate_mark_temporary(op);
+	if (t.kind == DK_USER && op->o_tag != LDAP_REQ_DELETE &&
+	    delegate_hash_answers(op) != LDAP_SUCCESS) {
+		op->o_bd->bd_info = (BackendInfo *)on->on_info;
+		send_ldap_error(op, rs, LDAP_OTHER, "the personal answer could not be hashed");
+		rc = rs->sr_err;
+	}
 
 done:
 	if (op->o_tag == LDAP_REQ_MODIFY && after)

@@ -1,0 +1,635 @@
+/*
+ * slapo-delegate: forgotten password or username (manual §3.3).
+ *
+ * - An extended operation (DELEGATE_OID.3.1) that anyone may call
+ *   anonymously with a username or a mail address (optionally followed by
+ *   "\n" and the answer to the personal question, §2.2.3). It always
+ *   answers the same, so it reveals nothing about who exists. Then, in the
+ *   user's language: a user holding password-recovery gets a single-use
+ *   token that expires, stored only as a hash; a user without it gets the
+ *   names of the administrators who manage it; an address gets every
+ *   username tied to it. Mails are queued under ou=mail,ou=system for
+ *   provisiond to send.
+ * - The token is redeemed with the standard Password Modify operation,
+ *   anonymously (ldappasswd -a TOKEN -s NEW DN): slapd refuses anonymous
+ *   Password Modify before any backend sees it, so the overlay wraps its
+ *   handler and takes only that case.
+ */
+#include "delegate.h"
+
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#define RECOVERY_MAX_ID       256
+#define RECOVERY_MAX_FAILURES 5
+#define RECOVERY_WINDOW       3600 /* requests per user are counted over an hour */
+
+static struct berval delegate_recovery_oid = BER_BVC(DELEGATE_OID ".3.1");
+
+/* The overlay is SLAPO_BFLAG_SINGLE: extended operations, registered once
+ * for the whole server, reach its one instance through here. */
+static slap_overinst *delegate_recovery_on;
+
+void delegate_recovery_attach(slap_overinst *on)
+{
+	delegate_recovery_on = on;
+}
+
+void delegate_recovery_detach(slap_overinst *on)
+{
+	if (delegate_recovery_on == on)
+		delegate_recovery_on = NULL;
+}
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static void recovery_hex_sha256(char out[65], const char *data, size_t len)
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	int i;
+
+	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+	for (i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/* 32 random bytes, base64url without padding: 43 characters. */
+static int recovery_token(char out[44])
+{
+	static const char b64[] =
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	unsigned char raw[33];
+	int i, o = 0;
+
+	if (RAND_bytes(raw, 32) != 1)
+		return -1;
+	raw[32] = 0;
+	for (i = 0; i < 33; i += 3) {
+		unsigned v = raw[i] << 16 | raw[i + 1] << 8 | raw[i + 2];
+		out[o++] = b64[(v >> 18) & 63];
+		out[o++] = b64[(v >> 12) & 63];
+		if (o < 43)
+			out[o++] = b64[(v >> 6) & 63];
+		if (o < 43)
+			out[o++] = b64[v & 63];
+	}
+	out[43] = '\0';
+	return 0;
+}
+
+static void recovery_time(char out[LDAP_LUTIL_GENTIME_BUFSIZE], time_t t)
+{
+	struct berval bv;
+
+	bv.bv_val = out;
+	bv.bv_len = LDAP_LUTIL_GENTIME_BUFSIZE;
+	slap_timestamp(&t, &bv);
+}
+
+static const char *recovery_value(Entry *e, AttributeDescription *ad, struct berval *out)
+{
+	Attribute *a = e ? attr_find(e->e_attrs, ad) : NULL;
+
+	if (!a) {
+		BER_BVZERO(out);
+		return NULL;
+	}
+	*out = a->a_vals[0];
+	return out->bv_val;
+}
+
+/* ---- internal operations, as the rootdn, through the whole stack --------- */
+
+typedef struct recovery_ctx {
+	Operation *op;
+	BackendDB *be;
+	delegate_info *di;
+} recovery_ctx;
+
+static void recovery_op_init(Operation *nop, recovery_ctx *rc, slap_callback *cb)
+{
+	*nop = *rc->op;
+	nop->o_bd = rc->be;
+	nop->o_dn = rc->be->be_rootdn;
+	nop->o_ndn = rc->be->be_rootndn;
+	nop->o_callback = cb;
+	nop->o_ctrls = NULL;
+	nop->o_ctrlflag[slap_cids.sc_relax] = 0;
+}
+
+static int recovery_collect(Operation *op, SlapReply *rs)
+{
+	BerVarray *dns = op->o_callback->sc_private;
+
+	if (rs->sr_type == REP_SEARCH)
+		ber_bvarray_add(dns, ber_dupbv(NULL, &rs->sr_entry->e_nname));
+	return 0;
+}
+
+/* The DNs of the entries under base matching filter; NULL if none. */
+static BerVarray recovery_search(recovery_ctx *rc, struct berval *base, const char *filter)
+{
+	Operation nop;
+	SlapReply nrs = {REP_RESULT};
+	slap_callback cb = {NULL, recovery_collect, NULL, NULL};
+	BerVarray dns = NULL;
+
+	recovery_op_init(&nop, rc, &cb);
+	cb.sc_private = &dns;
+	nop.o_tag = LDAP_REQ_SEARCH;
+	nop.o_req_dn = *base;
+	nop.o_req_ndn = *base;
+	nop.ors_scope = LDAP_SCOPE_SUBTREE;
+	nop.ors_deref = LDAP_DEREF_NEVER;
+	nop.ors_limit = NULL;
+	nop.ors_slimit = 64; /* one address, a few companies (§3.3) */
+	nop.ors_tlimit = SLAP_NO_LIMIT;
+	nop.ors_attrs = slap_anlist_no_attrs;
+	nop.ors_attrsonly = 1;
+	ber_str2bv_x(filter, 0, 1, &nop.ors_filterstr, nop.o_tmpmemctx);
+	nop.ors_filter = str2filter_x(&nop, filter);
+	if (nop.ors_filter) {
+		nop.o_bd->be_search(&nop, &nrs);
+		filter_free_x(&nop, nop.ors_filter, 1);
+	}
+	nop.o_tmpfree(nop.ors_filterstr.bv_val, nop.o_tmpmemctx);
+	return dns;
+}
+
+static Modifications *recovery_mod(Modifications **list, AttributeDescription *ad, short op,
+                                   const char *value)
+{
+	Modifications *m = ch_calloc(1, sizeof(*m));
+
+	m->sml_desc = ad;
+	m->sml_type = ad->ad_cname;
+	m->sml_op = op;
+	m->sml_flags = SLAP_MOD_INTERNAL;
+	if (value) {
+		m->sml_numvals = 1;
+		m->sml_values = ch_calloc(2, sizeof(struct berval));
+		ber_str2bv(value, 0, 1, &m->sml_values[0]);
+		if (ad->ad_type->sat_equality && ad->ad_type->sat_equality->smr_normalize) {
+			m->sml_nvalues = ch_calloc(2, sizeof(struct berval));
+			ad->ad_type->sat_equality->smr_normalize(
+			        SLAP_MR_VALUE_OF_ATTRIBUTE_SYNTAX, ad->ad_type->sat_syntax,
+			        ad->ad_type->sat_equality, &m->sml_values[0], &m->sml_nvalues[0],
+			        NULL);
+		}
+	}
+	m->sml_next = *list;
+	*list = m;
+	return m;
+}
+
+static int recovery_modify(recovery_ctx *rc, Entry *e, Modifications *mods)
+{
+	Operation nop;
+	SlapReply nrs = {REP_RESULT};
+	slap_callback cb = {NULL, slap_null_cb, NULL, NULL};
+
+	recovery_op_init(&nop, rc, &cb);
+	nop.o_tag = LDAP_REQ_MODIFY;
+	nop.o_req_dn = e->e_name;
+	nop.o_req_ndn = e->e_nname;
+	nop.orm_modlist = mods;
+	nop.orm_no_opattrs = 0;
+	nop.orm_increment = 0;
+	nop.o_bd->be_modify(&nop, &nrs);
+	if (nrs.sr_err != LDAP_SUCCESS)
+		Debug(LDAP_DEBUG_ANY, "%s delegate: recovery: modify %s failed: %d %s\n",
+		      rc->op->o_log_prefix, e->e_name.bv_val, nrs.sr_err,
+		      nrs.sr_text ? nrs.sr_text : "");
+	return nrs.sr_err;
+}
+
+/* A mail for provisiond: ou=mail,ou=system holds it until it is sent. */
+static int recovery_queue_mail(recovery_ctx *rc, struct berval *to, rights_lang lang,
+                               rights_msg subject_id, rights_msg body_id,
+                               const rights_msg_args *args)
+{
+	Operation nop;
+	SlapReply nrs = {REP_RESULT};
+	slap_callback cb = {NULL, slap_null_cb, NULL, NULL};
+	char subject[512], body[8192], cn[80], rnd[16];
+	struct berval bv;
+	Entry *e = NULL;
+	unsigned char r[8];
+	int i;
+
+	if (BER_BVISEMPTY(to))
+		return LDAP_SUCCESS;
+	messages_format(subject, sizeof(subject), subject_id, lang, args);
+	messages_format(body, sizeof(body), body_id, lang, args);
+	RAND_bytes(r, sizeof(r));
+	for (i = 0; i < 8; i++)
+		snprintf(rnd + 2 * i, 3, "%02x", r[i]);
+	snprintf(cn, sizeof(cn), "%ld-%s", (long)slap_get_time(), rnd);
+
+	e = entry_alloc();
+	e->e_name.bv_len = strlen(cn) + 4 + rc->di->mail_ndn.bv_len;
+	e->e_name.bv_val = ch_malloc(e->e_name.bv_len + 1);
+	snprintf(e->e_name.bv_val, e->e_name.bv_len + 1, "cn=%s,%s", cn, rc->di->mail_ndn.bv_val);
+	ber_dupbv(&e->e_nname, &e->e_name);
+	ber_str2bv("umMail", 0, 0, &bv);
+	attr_merge_normalize_one(e, slap_schema.si_ad_objectClass, &bv, NULL);
+	ber_str2bv(cn, 0, 0, &bv);
+	attr_merge_normalize_one(e, delegate_ad.cn, &bv, NULL);
+	attr_merge_normalize_one(e, delegate_ad.mail, to, NULL);
+	ber_str2bv(subject, 0, 0, &bv);
+	attr_merge_normalize_one(e, delegate_ad.mail_subject, &bv, NULL);
+	ber_str2bv(body, 0, 0, &bv);
+	attr_merge_normalize_one(e, delegate_ad.mail_body, &bv, NULL);
+	ber_str2bv((char *)lang_code(lang), 0, 0, &bv);
+	attr_merge_normalize_one(e, delegate_ad.pref_lang, &bv, NULL);
+
+	recovery_op_init(&nop, rc, &cb);
+	nop.o_tag = LDAP_REQ_ADD;
+	nop.o_req_dn = e->e_name;
+	nop.o_req_ndn = e->e_nname;
+	nop.ora_e = e;
+	nop.ora_modlist = NULL;
+	slap_add_opattrs(&nop, NULL, NULL, 0, 0);
+	nop.o_bd->be_add(&nop, &nrs);
+	if (nrs.sr_err != LDAP_SUCCESS)
+		Debug(LDAP_DEBUG_ANY, "%s delegate: recovery: queueing a mail failed: %d %s\n",
+		      rc->op->o_log_prefix, nrs.sr_err, nrs.sr_text ? nrs.sr_text : "");
+	entry_free(e);
+	return nrs.sr_err;
+}
+
+/* ---- requests (§3.3) ---------------------------------------------------- */
+
+/* Rule of §3.3 per user: at most reset_limit requests an hour; returns 0
+ * when this one is over the limit, else records it in *mods. */
+static int recovery_rate_ok(delegate_info *di, Entry *e, Modifications **mods, time_t now)
+{
+	Attribute *a = attr_find(e->e_attrs, delegate_ad.reset_requested);
+	char cut[LDAP_LUTIL_GENTIME_BUFSIZE], stamp[LDAP_LUTIL_GENTIME_BUFSIZE];
+	Modifications *m;
+	unsigned recent = 0;
+	BerVarray v;
+
+	recovery_time(cut, now - RECOVERY_WINDOW);
+	recovery_time(stamp, now);
+	m = recovery_mod(mods, delegate_ad.reset_requested, LDAP_MOD_REPLACE, stamp);
+	/* generalizedTime of one format compares as text */
+	for (v = a ? a->a_vals : NULL; v && v->bv_val; v++) {
+		if (strcmp(v->bv_val, cut) <= 0)
+			continue;
+		recent++;
+		m->sml_values = ch_realloc(m->sml_values, (m->sml_numvals + 2) * sizeof(*v));
+		ber_dupbv(&m->sml_values[m->sml_numvals++], v);
+		BER_BVZERO(&m->sml_values[m->sml_numvals]);
+	}
+	if (m->sml_nvalues) {
+		ber_bvarray_free(m->sml_nvalues);
+		m->sml_nvalues = NULL;
+		ber_bvarray_dup_x(&m->sml_nvalues, m->sml_values, NULL);
+	}
+	return recent < di->reset_limit;
+}
+
+/* The administrators who manage e (rule 2: admins for an administrator,
+ * users for a user), "cn <mail>" one a line, for the §3.3 mail. */
+static void recovery_admins(recovery_ctx *rc, Entry *user, delegate_target *t, char *out,
+                            size_t size)
+{
+	BerVarray manage = NULL, dns = NULL, dn;
+	struct berval users_base, v1, v2;
+	char filter[128];
+	size_t o = 0;
+	Attribute *a;
+	int admin = 0;
+
+	out[0] = '\0';
+	if ((a = attr_find(user->e_attrs, delegate_ad.manage)))
+		manage = a->a_nvals;
+	admin = delegate_value_has(manage, &(struct berval)BER_BVC("users")) ||
+	        delegate_value_has(manage, &(struct berval)BER_BVC("admins"));
+	snprintf(filter, sizeof(filter), "(&(objectClass=umUser)(umStatus=active)(umManage=%s))",
+	         admin ? "admins" : "users");
+	/* ou=users,o=X,...: the user's parent */
+	dnParent(&t->user_ndn, &users_base);
+	dns = recovery_search(rc, &users_base, filter);
+	for (dn = dns; dn && dn->bv_val && o + 1 < size; dn++) {
+		Entry *e = NULL;
+
+		if (dn_match(dn, &user->e_nname) ||
+		    be_entry_get_rw(rc->op, dn, NULL, NULL, 0, &e) != LDAP_SUCCESS || !e)
+			continue;
+		recovery_value(e, delegate_ad.cn, &v1);
+		recovery_value(e, delegate_ad.mail, &v2);
+		o += snprintf(out + o, size - o, "  - %.*s%s%.*s%s\n", (int)v1.bv_len,
+		              v1.bv_val ? v1.bv_val : "", v2.bv_val ? " <" : "", (int)v2.bv_len,
+		              v2.bv_val ? v2.bv_val : "", v2.bv_val ? ">" : "");
+		be_entry_release_r(rc->op, e);
+	}
+	if (!out[0])
+		snprintf(out, size, "  -\n");
+	ber_bvarray_free(dns);
+}
+
+static int recovery_answer_ok(delegate_info *di, Entry *e, struct berval *answer)
+{
+	struct berval stored, norm;
+	const char *text = NULL;
+	char buf[RECOVERY_MAX_ID + 1];
+	int ok;
+
+	if (!di->reset_answer || !recovery_value(e, delegate_ad.security_answer, &stored))
+		return 1;
+	if (!answer || BER_BVISEMPTY(answer))
+		return 0;
+	delegate_answer_normalize(buf, sizeof(buf), answer, &norm);
+	ok = lutil_passwd(&stored, &norm, NULL, &text) == 0;
+	return ok;
+}
+
+/* One account: a reset link if it may reset its password itself, else the
+ * administrators to ask (§3.3). Deactivated accounts get nothing. */
+static void recovery_account(recovery_ctx *rc, struct berval *ndn, struct berval *answer,
+                             char *names, size_t names_size, size_t *names_len)
+{
+	delegate_info *di = rc->di;
+	delegate_target t;
+	Entry *e = NULL;
+	Modifications *mods = NULL;
+	rights_msg_args args;
+	struct berval uid, mail, lang_bv, status, org_name;
+	char token[44], hash[65], expiry[LDAP_LUTIL_GENTIME_BUFSIZE], link[1024], admins[2048];
+	char orgbuf[256], userbuf[256], when[32];
+	rights_lang lang = RIGHTS_LANG_EN;
+	time_t now = slap_get_time();
+	Entry *org = NULL;
+
+	delegate_dn_parse(&t, di, ndn);
+	if (t.kind != DK_USER || be_entry_get_rw(rc->op, ndn, NULL, NULL, 0, &e) != LDAP_SUCCESS ||
+	    !e)
+		return;
+	recovery_value(e, delegate_ad.uid, &uid);
+	recovery_value(e, delegate_ad.mail, &mail);
+	if (recovery_value(e, delegate_ad.pref_lang, &lang_bv))
+		lang = lang_or_default(lang_bv.bv_val, lang_bv.bv_len);
+	if (!recovery_value(e, delegate_ad.status, &status) ||
+	    strncasecmp(status.bv_val, "active", status.bv_len) || BER_BVISEMPTY(&mail))
+		goto done;
+	snprintf(userbuf, sizeof(userbuf), "%.*s", (int)uid.bv_len, uid.bv_val);
+	snprintf(orgbuf, sizeof(orgbuf), "%.*s", (int)t.org.bv_len, t.org.bv_val);
+	if (be_entry_get_rw(rc->op, &t.org_ndn, NULL, NULL, 0, &org) == LDAP_SUCCESS && org) {
+		if (recovery_value(org, delegate_ad.display_name, &org_name))
+			snprintf(orgbuf, sizeof(orgbuf), "%.*s", (int)org_name.bv_len,
+			         org_name.bv_val);
+		be_entry_release_r(rc->op, org);
+	}
+	if (names && *names_len + 1 < names_size)
+		*names_len += snprintf(names + *names_len, names_size - *names_len, "  - %s (%s)\n",
+		                       userbuf, orgbuf);
+	if (!recovery_rate_ok(di, e, &mods, now)) {
+		Debug(LDAP_DEBUG_STATS, "%s delegate: recovery for %s: over the rate limit\n",
+		      rc->op->o_log_prefix, e->e_name.bv_val);
+		goto done;
+	}
+	memset(&args, 0, sizeof(args));
+	args.user = userbuf;
+	args.org = orgbuf;
+	if (delegate_value_has(attr_find(e->e_attrs, delegate_ad.manage)
+	                               ? attr_find(e->e_attrs, delegate_ad.manage)->a_nvals
+	                               : NULL,
+	                       &(struct berval)BER_BVC("password-recovery")) &&
+	    recovery_answer_ok(di, e, answer)) {
+		if (recovery_token(token))
+			goto done;
+		recovery_hex_sha256(hash, token, strlen(token));
+		recovery_time(expiry, now + di->reset_ttl);
+		/* 20261127072848Z -> 2026-11-27 07:28 for the mail */
+		snprintf(when, sizeof(when), "%.4s-%.2s-%.2s %.2s:%.2s", expiry, expiry + 4,
+		         expiry + 6, expiry + 8, expiry + 10);
+		recovery_mod(&mods, delegate_ad.reset_token_hash, LDAP_MOD_REPLACE, hash);
+		recovery_mod(&mods, delegate_ad.reset_token_expiry, LDAP_MOD_REPLACE, expiry);
+		recovery_mod(&mods, delegate_ad.reset_failures, SLAP_MOD_SOFTDEL, NULL);
+		if (recovery_modify(rc, e, mods) != LDAP_SUCCESS)
+			goto done;
+		delegate_reset_link(link, sizeof(link), di->reset_url, &uid, &e->e_name, token);
+		args.right = link;
+		args.reason = when;
+		recovery_queue_mail(rc, &mail, lang, MSG_MAIL_RESET_SUBJECT, MSG_MAIL_RESET_BODY,
+		                    &args);
+	} else {
+		if (recovery_modify(rc, e, mods) != LDAP_SUCCESS)
+			goto done;
+		recovery_admins(rc, e, &t, admins, sizeof(admins));
+		args.right = admins;
+		recovery_queue_mail(rc, &mail, lang, MSG_MAIL_ADMINS_SUBJECT, MSG_MAIL_ADMINS_BODY,
+		                    &args);
+	}
+done:
+	if (mods)
+		slap_mods_free(mods, 1);
+	be_entry_release_r(rc->op, e);
+}
+
+static int delegate_recovery_extop(Operation *op, SlapReply *rs)
+{
+	slap_overinst *on = delegate_recovery_on;
+	delegate_info *di = on ? on->on_bi.bi_private : NULL;
+	recovery_ctx rc;
+	struct berval id = BER_BVNULL, answer = BER_BVNULL, esc = BER_BVNULL;
+	BerVarray dns = NULL, dn;
+	BackendDB *saved = op->o_bd;
+	char *nl, filter[RECOVERY_MAX_ID * 3 + 64], names[4096], idbuf[RECOVERY_MAX_ID + 1];
+	size_t names_len = 0;
+	int by_mail;
+
+	if (!di || !op->ore_reqdata || op->ore_reqdata->bv_len == 0 ||
+	    op->ore_reqdata->bv_len > 2 * RECOVERY_MAX_ID) {
+		rs->sr_text = "a username or a mail address is required";
+		return LDAP_PROTOCOL_ERROR;
+	}
+	id = *op->ore_reqdata;
+	if ((nl = memchr(id.bv_val, '\n', id.bv_len))) {
+		answer.bv_val = nl + 1;
+		answer.bv_len = id.bv_len - (nl + 1 - id.bv_val);
+		id.bv_len = nl - id.bv_val;
+	}
+	if (id.bv_len == 0 || id.bv_len > RECOVERY_MAX_ID) {
+		rs->sr_text = "a username or a mail address is required";
+		return LDAP_PROTOCOL_ERROR;
+	}
+	memcpy(idbuf, id.bv_val, id.bv_len);
+	idbuf[id.bv_len] = '\0';
+	id.bv_val = idbuf;
+	by_mail = memchr(id.bv_val, '@', id.bv_len) != NULL;
+
+	rc.op = op;
+	rc.be = di->be;
+	rc.di = di;
+	op->o_bd = di->be;
+	if (ldap_bv2escaped_filter_value(&id, &esc) == 0) {
+		snprintf(filter, sizeof(filter), "(&(objectClass=umUser)(%s=%s))",
+		         by_mail ? "mail" : "uid", esc.bv_val);
+		dns = recovery_search(&rc, &di->orgs_ndn, filter);
+		ber_memfree(esc.bv_val);
+	}
+	names[0] = '\0';
+	for (dn = dns; dn && dn->bv_val; dn++)
+		recovery_account(&rc, dn, answer.bv_val ? &answer : NULL, by_mail ? names : NULL,
+		                 sizeof(names), &names_len);
+	if (by_mail && names_len) {
+		/* §3.3 forgotten username: one person, several companies */
+		rights_msg_args args;
+		rights_lang lang = RIGHTS_LANG_EN;
+		Entry *e = NULL;
+		struct berval lang_bv;
+
+		if (be_entry_get_rw(op, &dns[0], NULL, NULL, 0, &e) == LDAP_SUCCESS && e) {
+			if (recovery_value(e, delegate_ad.pref_lang, &lang_bv))
+				lang = lang_or_default(lang_bv.bv_val, lang_bv.bv_len);
+			be_entry_release_r(op, e);
+		}
+		memset(&args, 0, sizeof(args));
+		args.user = idbuf;
+		args.right = names;
+		recovery_queue_mail(&rc, &id, lang, MSG_MAIL_USERNAMES_SUBJECT,
+		                    MSG_MAIL_USERNAMES_BODY, &args);
+	}
+	ber_bvarray_free(dns);
+	op->o_bd = saved;
+	/* the same answer for everyone, known or not */
+	rs->sr_text = messages_template(MSG_RECOVERY_ANSWER, RIGHTS_LANG_EN);
+	return LDAP_SUCCESS;
+}
+
+/* ---- redeeming a token: anonymous Password Modify ------------------------- */
+
+static int recovery_refuse(SlapReply *rs, Operation *op, int code, rights_msg msg, rights_lang lang,
+                           const char *user, const char *right)
+{
+	rights_msg_args args;
+	char *text = op->o_tmpalloc(512, op->o_tmpmemctx);
+
+	memset(&args, 0, sizeof(args));
+	args.user = user;
+	args.right = right;
+	messages_format(text, 512, msg, lang, &args);
+	rs->sr_text = text; /* freed with the operation's memory */
+	return code;
+}
+
+static int recovery_redeem(Operation *op, SlapReply *rs, delegate_info *di, struct berval *id,
+                           struct berval *token, struct berval *newpw)
+{
+	recovery_ctx rc;
+	struct berval ndn = BER_BVNULL, dn, v, lang_bv;
+	delegate_target t;
+	Entry *e = NULL;
+	Modifications *mods = NULL;
+	char hash[65], now[LDAP_LUTIL_GENTIME_BUFSIZE], user[256], min[16], failures[16];
+	rights_lang lang = RIGHTS_LANG_EN;
+	rights_msg why;
+	BackendDB *saved = op->o_bd;
+	int code = LDAP_INVALID_CREDENTIALS, n;
+
+	snprintf(user, sizeof(user), "%.*s", (int)id->bv_len, id->bv_val);
+	op->o_bd = di->be;
+	rc.op = op;
+	rc.be = di->be;
+	rc.di = di;
+	/* the id points into the request's BER: dnNormalize wants a string */
+	dn.bv_len = id->bv_len;
+	dn.bv_val = user;
+	if (id->bv_len >= sizeof(user) ||
+	    dnNormalize(0, NULL, NULL, &dn, &ndn, op->o_tmpmemctx) != LDAP_SUCCESS)
+		goto invalid;
+	delegate_dn_parse(&t, di, &ndn);
+	if (t.kind != DK_USER || be_entry_get_rw(op, &ndn, NULL, NULL, 0, &e) != LDAP_SUCCESS || !e)
+		goto invalid;
+	if (recovery_value(e, delegate_ad.uid, &v))
+		snprintf(user, sizeof(user), "%.*s", (int)v.bv_len, v.bv_val);
+	if (recovery_value(e, delegate_ad.pref_lang, &lang_bv))
+		lang = lang_or_default(lang_bv.bv_val, lang_bv.bv_len);
+	if (!recovery_value(e, delegate_ad.reset_token_hash, &v))
+		goto invalid;
+	recovery_hex_sha256(hash, token->bv_val, token->bv_len);
+	recovery_time(now, slap_get_time());
+	if (v.bv_len != 64 || CRYPTO_memcmp(hash, v.bv_val, 64) != 0) {
+		/* a few wrong tries and the token is gone (brute force) */
+		n = recovery_value(e, delegate_ad.reset_failures, &v) ? atoi(v.bv_val) + 1 : 1;
+		if (n >= RECOVERY_MAX_FAILURES) {
+			recovery_mod(&mods, delegate_ad.reset_token_hash, SLAP_MOD_SOFTDEL, NULL);
+			recovery_mod(&mods, delegate_ad.reset_token_expiry, SLAP_MOD_SOFTDEL, NULL);
+			recovery_mod(&mods, delegate_ad.reset_failures, SLAP_MOD_SOFTDEL, NULL);
+		} else {
+			snprintf(failures, sizeof(failures), "%d", n);
+			recovery_mod(&mods, delegate_ad.reset_failures, LDAP_MOD_REPLACE, failures);
+		}
+		recovery_modify(&rc, e, mods);
+		goto invalid;
+	}
+	if (!recovery_value(e, delegate_ad.reset_token_expiry, &v) || strcmp(v.bv_val, now) <= 0 ||
+	    !recovery_value(e, delegate_ad.status, &v) || strncasecmp(v.bv_val, "active", v.bv_len))
+		goto invalid;
+	if (password_quality(&why, newpw->bv_val, newpw->bv_len, di->password_min) != RIGHTS_OK) {
+		snprintf(min, sizeof(min), "%u", di->password_min);
+		code = recovery_refuse(rs, op, LDAP_CONSTRAINT_VIOLATION, why, lang, user, min);
+		goto cleanup;
+	}
+	/* single use; afterwards the password is the user's own, not
+	 * temporary, and failures are forgotten */
+	recovery_mod(&mods, slap_schema.si_ad_userPassword, LDAP_MOD_REPLACE, NULL);
+	mods->sml_numvals = 1;
+	mods->sml_values = ch_calloc(2, sizeof(struct berval));
+	ber_dupbv(&mods->sml_values[0], newpw);
+	recovery_mod(&mods, delegate_ad.pwd_reset, LDAP_MOD_REPLACE, "FALSE");
+	recovery_mod(&mods, delegate_ad.reset_token_hash, SLAP_MOD_SOFTDEL, NULL);
+	recovery_mod(&mods, delegate_ad.reset_token_expiry, SLAP_MOD_SOFTDEL, NULL);
+	recovery_mod(&mods, delegate_ad.reset_failures, SLAP_MOD_SOFTDEL, NULL);
+	code = recovery_modify(&rc, e, mods);
+	if (code != LDAP_SUCCESS)
+		rs->sr_text = "the password could not be changed";
+	goto cleanup;
+invalid:
+	code = recovery_refuse(rs, op, LDAP_INVALID_CREDENTIALS, MSG_TOKEN_INVALID, lang, user,
+	                       NULL);
+cleanup:
+	if (mods)
+		slap_mods_free(mods, 1);
+	if (e)
+		be_entry_release_r(op, e);
+	if (ndn.bv_val)
+		op->o_tmpfree(ndn.bv_val, op->o_tmpmemctx);
+	op->o_bd = saved;
+	return code;
+}
+
+static int delegate_passwd_extop(Operation *op, SlapReply *rs)
+{
+	slap_overinst *on = delegate_recovery_on;
+	delegate_info *di = on ? on->on_bi.bi_private : NULL;
+	struct berval id = BER_BVNULL, oldpw = BER_BVNULL, newpw = BER_BVNULL;
+	const char *text = NULL;
+
+	if (!di || !BER_BVISEMPTY(&op->o_dn) || !op->ore_reqdata)
+		return passwd_extop(op, rs);
+	if (slap_passwd_parse(op->ore_reqdata, &id, &oldpw, &newpw, &text) != LDAP_SUCCESS ||
+	    BER_BVISEMPTY(&id) || BER_BVISEMPTY(&oldpw) || BER_BVISEMPTY(&newpw))
+		return passwd_extop(op, rs); /* slapd's "only authenticated users..." */
+	return recovery_redeem(op, rs, di, &id, &oldpw, &newpw);
+}
+
+int delegate_recovery_register(void)
+{
+	int rc;
+
+	rc = load_extop2(&delegate_recovery_oid, SLAP_EXOP_WRITES, delegate_recovery_extop, 0);
+	if (rc)
+		return rc;
+	/* 1: replace slapd's own handler, which it keeps for everyone else */
+	return load_extop2((struct berval *)&slap_EXOP_MODIFY_PASSWD, SLAP_EXOP_WRITES,
+	                   delegate_passwd_extop, 1);
+}
