@@ -1,0 +1,133 @@
+"""End to end: Debian's Apache httpd with mod_authnz_ldap set up as the
+e-application "e-MassPost" (a location that requires the projected group of
+the creation role), against the same slapd + provisiond as the integration
+suite."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import base64
+
+import pytest
+
+import importlib.util
+
+# The integration suite's fixture (slapd + provisiond) and helpers, loaded
+# under another name: both directories have a conftest.py.
+_INTEGRATION = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration")
+_spec = importlib.util.spec_from_file_location("integration_conftest",
+                                               os.path.join(_INTEGRATION, "conftest.py"))
+integration = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(integration)
+sys.path.insert(0, _INTEGRATION)
+
+directory = integration.directory
+root = integration.root
+free_port = integration.free_port
+SUFFIX = integration.SUFFIX
+
+MODULES = "/usr/lib/apache2/modules"
+GROUP = "cn=emasspost-creation,ou=groups," + SUFFIX
+
+HTTPD_CONF = """
+LoadModule mpm_event_module {mods}/mod_mpm_event.so
+LoadModule authn_core_module {mods}/mod_authn_core.so
+LoadModule authz_core_module {mods}/mod_authz_core.so
+LoadModule authz_user_module {mods}/mod_authz_user.so
+LoadModule auth_basic_module {mods}/mod_auth_basic.so
+LoadModule ldap_module {mods}/mod_ldap.so
+LoadModule authnz_ldap_module {mods}/mod_authnz_ldap.so
+LoadModule dir_module {mods}/mod_dir.so
+DirectoryIndex index.html
+ServerRoot "{root}"
+ServerName 127.0.0.1
+Listen 127.0.0.1:{port}
+PidFile "{root}/httpd.pid"
+ErrorLog "{root}/error.log"
+LogLevel warn authnz_ldap:debug
+User www-data
+Group www-data
+DocumentRoot "{root}/htdocs"
+Mutex file:{root}
+# Authorization must follow the directory at once (right granted -> 200)
+LDAPCacheEntries 0
+LDAPOpCacheEntries 0
+LDAPConnectionTimeout 5
+<Directory "{root}/htdocs">
+    Require all granted
+</Directory>
+<Location "/emasspost/creation">
+    AuthType Basic
+    AuthName "e-MassPost"
+    AuthBasicProvider ldap
+    AuthLDAPURL "{ldap}/ou=organizations,{suffix}?uid?sub?(objectClass=umUser)"
+    AuthLDAPBindDN "cn=emasspost,ou=apps,ou=system,{suffix}"
+    AuthLDAPBindPassword "{pw}"
+    AuthLDAPGroupAttribute member
+    AuthLDAPGroupAttributeIsDN on
+    Require ldap-group {group}
+</Location>
+"""
+
+
+class Httpd:
+    def __init__(self, directory):
+        self.root = tempfile.mkdtemp(prefix="portal-um-httpd-")
+        os.chmod(self.root, 0o755)
+        self.port = free_port()
+        page = os.path.join(self.root, "htdocs", "emasspost", "creation")
+        os.makedirs(page)
+        with open(os.path.join(page, "index.html"), "w") as f:
+            f.write("e-MassPost: new deposit\n")
+        for d, _, files in os.walk(self.root):
+            os.chmod(d, 0o755)
+            for name in files:
+                os.chmod(os.path.join(d, name), 0o644)
+        conf = os.path.join(self.root, "httpd.conf")
+        with open(conf, "w") as f:
+            f.write(HTTPD_CONF.format(mods=MODULES, root=self.root, port=self.port,
+                                      ldap=directory.uri, suffix=SUFFIX,
+                                      pw=directory.secrets["UM_APP_PW"], group=GROUP))
+        os.chmod(conf, 0o600)  # it holds the application's bind password
+        r = subprocess.run(["/usr/sbin/apache2", "-f", conf, "-k", "start"], capture_output=True,
+                           text=True, env=dict(os.environ, APACHE_LOG_DIR=self.root))
+        assert r.returncode == 0, r.stderr
+        self.conf = conf
+        for _ in range(100):
+            try:
+                urllib.request.urlopen("http://127.0.0.1:%d/" % self.port, timeout=1)
+                break
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                time.sleep(0.05)
+
+    def status(self, user=None, password=None, path="/emasspost/creation/"):
+        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.port, path))
+        if user is not None:
+            cred = base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
+            req.add_header("Authorization", "Basic " + cred)
+        try:
+            with urllib.request.urlopen(req, timeout=5) as resp:
+                return resp.status
+        except urllib.error.HTTPError as e:
+            return e.code
+
+    def stop(self):
+        subprocess.run(["/usr/sbin/apache2", "-f", self.conf, "-k", "stop"], capture_output=True)
+        for _ in range(50):
+            if not os.path.exists(os.path.join(self.root, "httpd.pid")):
+                break
+            time.sleep(0.1)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def httpd(directory):
+    h = Httpd(directory)
+    yield h
+    h.stop()
