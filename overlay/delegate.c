@@ -7,6 +7,7 @@
 #include <string.h>
 
 delegate_ads delegate_ad;
+slap_overinst *delegate_instance;
 
 enum {
 	DELEGATE_RIGHTS = 1,
@@ -292,7 +293,8 @@ static int delegate_db_open(BackendDB *be, ConfigReply *cr)
 	    delegate_build_ndn(&di->mail_ndn, "ou=mail,ou=system", &be->be_nsuffix[0]))
 		return 1;
 	di->be = be->bd_self;
-	delegate_recovery_attach(on);
+	di->bind_by_acl = delegate_bind_acl_present(be->bd_self);
+	delegate_instance = on;
 	return 0;
 }
 
@@ -302,7 +304,8 @@ static int delegate_db_close(BackendDB *be, ConfigReply *cr)
 	delegate_info *di = on->on_bi.bi_private;
 
 	(void)cr;
-	delegate_recovery_detach(on);
+	if (delegate_instance == on)
+		delegate_instance = NULL;
 	ch_free(di->mail_ndn.bv_val);
 	BER_BVZERO(&di->mail_ndn);
 	ch_free(di->orgs_ndn.bv_val);
@@ -352,6 +355,9 @@ static int delegate_initialize(void)
 	if (rc)
 		return rc;
 	rc = delegate_recovery_register();
+	if (rc)
+		return rc;
+	rc = delegate_bind_register();
 	if (rc)
 		return rc;
 	return overlay_register(&delegate_on);

@@ -39,6 +39,8 @@ typedef struct delegate_info {
 	unsigned reset_ttl;
 	unsigned reset_limit;
 	int reset_answer;
+	/* the ACL clause "by dynacl/delegate-bind" checks binds (ops.c) */
+	int bind_by_acl;
 	/* Serialises checks that read state a concurrent write can change
 	 * (the writer's holdings) with the write itself, as unique.c does. */
 	ldap_pvt_thread_mutex_t serial_mutex;
@@ -141,8 +143,6 @@ int delegate_check_write(delegate_verdict *v, Operation *op, slap_overinst *on,
 int delegate_check_bind(delegate_verdict *v, Operation *op, slap_overinst *on, Entry *e);
 
 /* recovery.c */
-void delegate_recovery_attach(slap_overinst *on);
-void delegate_recovery_detach(slap_overinst *on);
 int delegate_recovery_register(void);
 
 /* answer.c */
@@ -153,5 +153,11 @@ void delegate_reset_link(char *out, size_t size, const char *tmpl, struct berval
 
 /* ops.c */
 void delegate_ops_register(slap_overinst *on);
+int delegate_bind_register(void);
+int delegate_bind_acl_present(BackendDB *be);
+
+/* delegate.c: the one instance (SLAPO_BFLAG_SINGLE), for what slapd calls
+ * outside any database: extended operations and dynamic ACLs */
+extern slap_overinst *delegate_instance;
 
 #endif

@@ -249,35 +249,120 @@ static int delegate_op_modrdn(Operation *op, SlapReply *rs)
 
 /*
  * Rule 5: a deactivated user, or one whose password is temporary, does not
- * get in with a plain bind. Only a caller who knows the password learns
- * why; a wrong password goes on to the backend (and ppolicy's counters).
+ * get in with a plain bind. Only a caller who gave the right password
+ * learns why; the others get the backend's plain invalidCredentials (and
+ * ppolicy counts the failure).
+ *
+ * The fast way is the dynamic ACL "delegate-bind" on userPassword
+ * (slapd.conf: by dynacl/delegate-bind =x): it decides inside the backend's
+ * own password check, on the entry the backend already holds, so a bind
+ * costs no extra fetch. Without that ACL clause the overlay fetches the
+ * entry before the backend does (delegate_op_bind).
  */
+static int delegate_bind_refused(Operation *op, SlapReply *rs)
+{
+	if (rs->sr_type == REP_RESULT && rs->sr_err == LDAP_INVALID_CREDENTIALS)
+		rs->sr_text = op->o_callback->sc_private;
+	return SLAP_CB_CONTINUE;
+}
+
+/* The refusal's text, for a caller holding the password (cred), sent when
+ * the backend answers invalidCredentials. */
+static void delegate_bind_explain(Operation *op, Entry *e, delegate_verdict *v)
+{
+	slap_callback *cb;
+	Attribute *a = attr_find(e->e_attrs, delegate_ad.pref_lang);
+	rights_lang lang =
+	        a ? lang_or_default(a->a_vals[0].bv_val, a->a_vals[0].bv_len) : RIGHTS_LANG_EN;
+
+	for (cb = op->o_callback; cb; cb = cb->sc_next) {
+		if (cb->sc_response == delegate_bind_refused)
+			return; /* another value of a multi-valued password */
+	}
+	cb = op->o_tmpcalloc(1, sizeof(*cb) + 1024, op->o_tmpmemctx);
+	cb->sc_private = cb + 1;
+	messages_format(cb->sc_private, 1024, v->msg, lang, &v->args);
+	cb->sc_response = delegate_bind_refused;
+	cb->sc_next = op->o_callback;
+	op->o_callback = cb;
+}
+
+static int delegate_bind_dynacl(void *priv, Operation *op, Entry *e, AttributeDescription *desc,
+                                struct berval *val, int nmatch, regmatch_t *matches,
+                                slap_access_t *grant, slap_access_t *deny)
+{
+	slap_overinst *on = delegate_instance;
+	delegate_verdict v;
+	const char *text = NULL;
+
+	(void)priv;
+	(void)nmatch;
+	(void)matches;
+	(void)grant;
+	if (!on || op->o_tag != LDAP_REQ_BIND || desc != slap_schema.si_ad_userPassword || !e ||
+	    !dnIsSuffix(&e->e_nname, &((delegate_info *)on->on_bi.bi_private)->orgs_ndn) ||
+	    delegate_check_bind(&v, op, on, e) == LDAP_SUCCESS)
+		return 0; /* nothing granted, nothing denied: the next clauses decide */
+	*deny = ACL_PRIV_AUTH;
+	if (val && lutil_passwd(val, &op->orb_cred, NULL, &text) == 0)
+		delegate_bind_explain(op, e, &v);
+	return 0;
+}
+
+static slap_dynacl_t delegate_dynacl = {
+        .da_name = "delegate-bind",
+        .da_mask = delegate_bind_dynacl,
+};
+
 static int delegate_op_bind(Operation *op, SlapReply *rs)
 {
 	slap_overinst *on = (slap_overinst *)op->o_bd->bd_info;
 	delegate_info *di = on->on_bi.bi_private;
 	delegate_verdict v;
 	Entry *e = NULL;
-	Attribute *a, *pw;
+	Attribute *pw;
 	const char *text = NULL;
-	rights_lang lang = RIGHTS_LANG_EN;
-	int rc = SLAP_CB_CONTINUE;
 
-	if (op->orb_method != LDAP_AUTH_SIMPLE || !dnIsSuffix(&op->o_req_ndn, &di->orgs_ndn) ||
-	    be_isroot_dn(op->o_bd, &op->o_req_ndn))
+	if (di->bind_by_acl || op->orb_method != LDAP_AUTH_SIMPLE ||
+	    !dnIsSuffix(&op->o_req_ndn, &di->orgs_ndn) || be_isroot_dn(op->o_bd, &op->o_req_ndn))
 		return SLAP_CB_CONTINUE;
 	if (delegate_entry_get(op, on, &op->o_req_ndn, &e) != LDAP_SUCCESS)
 		return SLAP_CB_CONTINUE;
 	if (delegate_check_bind(&v, op, on, e) != LDAP_SUCCESS &&
 	    (pw = attr_find(e->e_attrs, slap_schema.si_ad_userPassword)) &&
 	    slap_passwd_check(op, e, pw, &op->orb_cred, &text) == 0) {
-		if ((a = attr_find(e->e_attrs, delegate_ad.pref_lang)))
+		rights_lang lang = RIGHTS_LANG_EN;
+		Attribute *a = attr_find(e->e_attrs, delegate_ad.pref_lang);
+		if (a)
 			lang = lang_or_default(a->a_vals[0].bv_val, a->a_vals[0].bv_len);
 		delegate_entry_release(op, on, e);
 		return delegate_refused(op, rs, on, &v, lang);
 	}
 	delegate_entry_release(op, on, e);
-	return rc;
+	return SLAP_CB_CONTINUE;
+}
+
+/* Is "by dynacl/delegate-bind" on this database's ACLs? */
+int delegate_bind_acl_present(BackendDB *be)
+{
+	AccessControl *a;
+	Access *b;
+	slap_dynacl_t *da;
+
+	for (a = be->be_acl; a; a = a->acl_next) {
+		for (b = a->acl_access; b; b = b->a_next) {
+			for (da = b->a_dynacl; da; da = da->da_next) {
+				if (!strcmp(da->da_name, delegate_dynacl.da_name))
+					return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+int delegate_bind_register(void)
+{
+	return slap_dynacl_register(&delegate_dynacl);
 }
 
 void delegate_ops_register(slap_overinst *on)

@@ -19,13 +19,13 @@
 
 int check_password(char *passwd, char **text, Entry *e, struct berval *arg);
 
-static size_t
-pwcheck_min_length(struct berval *arg)
+static size_t pwcheck_min_length(struct berval *arg)
 {
 	char buf[32], *end = NULL;
 	long n;
 
-	if (!arg || arg->bv_len < 5 || arg->bv_len >= sizeof(buf) || strncmp(arg->bv_val, "min=", 4))
+	if (!arg || arg->bv_len < 5 || arg->bv_len >= sizeof(buf) ||
+	    strncmp(arg->bv_val, "min=", 4))
 		return PWCHECK_DEFAULT_MIN;
 	memcpy(buf, arg->bv_val + 4, arg->bv_len - 4);
 	buf[arg->bv_len - 4] = '\0';
@@ -33,8 +33,7 @@ pwcheck_min_length(struct berval *arg)
 	return (end && !*end && n > 0 && n < 1024) ? (size_t)n : PWCHECK_DEFAULT_MIN;
 }
 
-static const char *
-pwcheck_attr(Entry *e, const char *name, size_t *len)
+static const char *pwcheck_attr(Entry *e, const char *name, size_t *len)
 {
 	AttributeDescription *ad = NULL;
 	const char *text = NULL;
@@ -46,8 +45,7 @@ pwcheck_attr(Entry *e, const char *name, size_t *len)
 	return a->a_vals[0].bv_val;
 }
 
-int
-check_password(char *passwd, char **text, Entry *e, struct berval *arg)
+int check_password(char *passwd, char **text, Entry *e, struct berval *arg)
 {
 	size_t min = pwcheck_min_length(arg), len = 0, need;
 	rights_msg why = MSG_COUNT;

@@ -30,21 +30,6 @@
 
 static struct berval delegate_recovery_oid = BER_BVC(DELEGATE_OID ".3.1");
 
-/* The overlay is SLAPO_BFLAG_SINGLE: extended operations, registered once
- * for the whole server, reach its one instance through here. */
-static slap_overinst *delegate_recovery_on;
-
-void delegate_recovery_attach(slap_overinst *on)
-{
-	delegate_recovery_on = on;
-}
-
-void delegate_recovery_detach(slap_overinst *on)
-{
-	if (delegate_recovery_on == on)
-		delegate_recovery_on = NULL;
-}
-
 /* ---- small helpers ------------------------------------------------------ */
 
 static void recovery_hex_sha256(char out[65], const char *data, size_t len)
@@ -436,7 +421,7 @@ done:
 
 static int delegate_recovery_extop(Operation *op, SlapReply *rs)
 {
-	slap_overinst *on = delegate_recovery_on;
+	slap_overinst *on = delegate_instance;
 	delegate_info *di = on ? on->on_bi.bi_private : NULL;
 	recovery_ctx rc;
 	struct berval id = BER_BVNULL, answer = BER_BVNULL, esc = BER_BVNULL;
@@ -609,7 +594,7 @@ cleanup:
 
 static int delegate_passwd_extop(Operation *op, SlapReply *rs)
 {
-	slap_overinst *on = delegate_recovery_on;
+	slap_overinst *on = delegate_instance;
 	delegate_info *di = on ? on->on_bi.bi_private : NULL;
 	struct berval id = BER_BVNULL, oldpw = BER_BVNULL, newpw = BER_BVNULL;
 	const char *text = NULL;

@@ -11,7 +11,8 @@
 # UM_DELEGATE_SO (the overlay), UM_DEMO (1: load ldif/demo.ldif),
 # UM_SLAPD_PRELOAD (LD_PRELOAD for slapd, for an ASan overlay),
 # UM_EXTRA_LDIF (more entries to load, e.g. bench data), UM_NO_DELEGATE (1:
-# the same configuration without the overlay, the benchmarks' baseline).
+# the same configuration without the overlay, the benchmarks' baseline),
+# UM_NO_BIND_ACL (1: without the dynacl/delegate-bind ACL clause).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cmd=${1:?usage: instance.sh setup|start|stop DIR [PORT]}
@@ -48,7 +49,12 @@ setup() {
 		-e "s|@DELEGATE_SO@|$delegate|g" -e "s|@RIGHTS@|$rights|g" \
 		"$top/config/slapd.conf.in" >"$dir/slapd.conf"
 	if [ "${UM_NO_DELEGATE:-0}" = 1 ]; then
-		sed -i -e '/^overlay[[:space:]]*delegate/,$d' -e '/^moduleload.*delegate/d' "$dir/slapd.conf"
+		sed -i -e '/^overlay[[:space:]]*delegate/,$d' -e '/^moduleload.*delegate/d' \
+			-e '/dynacl\/delegate-bind/d' "$dir/slapd.conf"
+	fi
+	if [ "${UM_NO_BIND_ACL:-0}" = 1 ]; then
+		# the overlay then checks binds with an entry fetch of its own
+		sed -i -e '/dynacl\/delegate-bind/d' "$dir/slapd.conf"
 	fi
 	printf '%s\n' "$UM_PROVISIOND_PW" >"$dir/provisiond.pw"
 	mkdir -p "$dir/data" "$dir/accesslog"
@@ -96,12 +102,13 @@ start() {
 	# a log we can show when it refuses to start.
 	(
 		[ -n "${UM_SLAPD_PRELOAD:-}" ] && export LD_PRELOAD="$UM_SLAPD_PRELOAD"
-		exec /usr/sbin/slapd -d 32768 -f "$dir/slapd.conf" \
+		# UM_SLAPD_WRAPPER: e.g. valgrind --tool=callgrind (bench/)
+		exec ${UM_SLAPD_WRAPPER:-} /usr/sbin/slapd -d 32768 -f "$dir/slapd.conf" \
 			-h "ldap://127.0.0.1:$port/ $(ldapi_url)" >"$dir/slapd.log" 2>&1
 	) &
 	echo $! >"$dir/slapd.child"
 	i=0
-	while [ $i -lt 100 ]; do
+	while [ $i -lt 600 ]; do
 		if ldapsearch -x -H "ldap://127.0.0.1:$port" -s base -b "" -LLL dn >/dev/null 2>&1; then
 			return 0
 		fi
