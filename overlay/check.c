@@ -329,8 +329,8 @@ static int delegate_check_set_passwords(delegate_verdict *v, delegate_x *x)
 static int delegate_check_user(delegate_verdict *v, delegate_x *x, Entry *before, Entry *after)
 {
 	const delegate_writer *w = x->w;
-	struct berval *changed;
-	int self, added, rc;
+	BerVarray a, b, p;
+	int self, side, rc;
 
 	delegate_user_name(v, before ? before : after, &x->t->uid);
 	if (!after) {
@@ -381,25 +381,15 @@ static int delegate_check_user(delegate_verdict *v, delegate_x *x, Entry *before
 	if (x->privileged || self)
 		return LDAP_SUCCESS;
 	/* rule 3 on umManage: given or taken, it must be held (§2.3, §2.2.4 ***) */
-	changed = delegate_first_change(delegate_vals(before, delegate_ad.manage),
-	                                delegate_vals(after, delegate_ad.manage), &added);
-	while (changed) {
-		BerVarray b = delegate_vals(before, delegate_ad.manage);
-		BerVarray a = delegate_vals(after, delegate_ad.manage);
-		BerVarray p;
-
-		for (p = a; p && p->bv_val; p++) {
-			if (!delegate_bv_in(b, p) && !delegate_value_has(w->manage, p))
-				goto not_held;
+	b = delegate_vals(before, delegate_ad.manage);
+	a = delegate_vals(after, delegate_ad.manage);
+	for (side = 0; side < 2; side++) {
+		for (p = side ? b : a; p && p->bv_val; p++) {
+			if (delegate_bv_in(side ? a : b, p) || delegate_bv_in(w->manage, p))
+				continue;
+			delegate_manage_label(v, x, p->bv_val, p->bv_len);
+			return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_NOT_HELD_MANAGE);
 		}
-		for (p = b; p && p->bv_val; p++) {
-			if (!delegate_bv_in(a, p) && !delegate_value_has(w->manage, p))
-				goto not_held;
-		}
-		break;
-	not_held:
-		delegate_manage_label(v, x, p->bv_val, p->bv_len);
-		return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_NOT_HELD_MANAGE);
 	}
 	return LDAP_SUCCESS;
 }
