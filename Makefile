@@ -21,6 +21,14 @@ PWCHECK    := $(BUILD)/um_pwcheck.so
 OVL_CFLAGS := $(CFLAGS) -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wno-missing-field-initializers -Wno-missing-braces \
 	-fPIC -std=gnu11 $(SAN) -isystem $(OLDAP)/include -isystem $(OLDAP)/servers/slapd -Ilib
 
+# provisiond(8). PROVISIOND_PURE_SRC: no I/O, also linked into the unit tests.
+PROVISIOND_SRC := $(addprefix provisiond/,provisiond.c config.c log.c ldapconn.c dn.c strtab.c \
+	state.c project.c apply.c catalog.c reconcile.c update.c sync.c mail.c)
+PROVISIOND_OBJ := $(patsubst provisiond/%.c,$(BUILD)/provisiond-obj/%.o,$(PROVISIOND_SRC))
+PROVISIOND_PURE_SRC := provisiond/project.c
+PROVISIOND_PURE_OBJ := $(patsubst provisiond/%.c,$(BUILD)/provisiond-obj/%.o,$(PROVISIOND_PURE_SRC))
+PROVISIOND := $(BUILD)/provisiond
+
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
 
@@ -30,7 +38,7 @@ FUZZ_SECONDS ?= 30
 
 .PHONY: all deps lib overlay unit integration e2e test run stop asan fuzz bench clean schema-ldif check-format
 
-all: $(LIBRIGHTS) $(DELEGATE) $(PWCHECK)
+all: $(LIBRIGHTS) $(DELEGATE) $(PWCHECK) $(PROVISIOND)
 
 deps: $(OLDAP)/include/ldap_config.h
 
@@ -60,9 +68,17 @@ $(DELEGATE): $(OVL_OBJ) $(LIBRIGHTS)
 $(PWCHECK): $(BUILD)/overlay/pwcheck.o $(LIBRIGHTS)
 	$(CC) -shared $(SAN) -o $@ $< $(LIBRIGHTS) -lyaml
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(LIBRIGHTS)
+$(BUILD)/provisiond-obj/%.o: provisiond/%.c provisiond/*.h lib/rights.h lib/yaml_tree.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Ilib -DTOP_SRCDIR='"$(TOP)"' -o $@ $< $(LIBRIGHTS) -lyaml -lcmocka
+	$(CC) $(ALL_CFLAGS) -Ilib -c -o $@ $<
+
+$(PROVISIOND): $(PROVISIOND_OBJ) $(LIBRIGHTS)
+	$(CC) $(SAN) -o $@ $(PROVISIOND_OBJ) $(LIBRIGHTS) -lldap -llber -lyaml -lsystemd -lcurl
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIBRIGHTS) $(PROVISIOND_PURE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ilib -Iprovisiond -DTOP_SRCDIR='"$(TOP)"' -o $@ $< $(PROVISIOND_PURE_OBJ) \
+		$(LIBRIGHTS) -lyaml -lcmocka
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do \
@@ -119,7 +135,8 @@ schema-ldif:
 	sh scripts/schema2ldif.sh > schema/um.ldif
 
 check-format:
-	clang-format --dry-run --Werror lib/*.c lib/*.h overlay/*.c overlay/*.h
+	clang-format --dry-run --Werror lib/*.c lib/*.h overlay/*.c overlay/*.h $(PROVISIOND_SRC) provisiond/*.h
 
 clean:
-	rm -rf $(BUILD)/lib $(BUILD)/overlay $(BUILD)/tests $(BUILD)/fuzz $(BUILD)/asan $(BUILD)/delegate.so
+	rm -rf $(BUILD)/lib $(BUILD)/overlay $(BUILD)/tests $(BUILD)/fuzz $(BUILD)/asan $(BUILD)/delegate.so \
+		$(BUILD)/provisiond $(BUILD)/provisiond-obj

@@ -1,12 +1,59 @@
 #!/bin/sh
 # `make run` / `make stop` (DESIGN §6): the portal directory on
-# ldap://127.0.0.1:3890 and an ldapi socket under run/, state in run/.
+# ldap://127.0.0.1:3890 and an ldapi socket under run/, state in run/, and
+# provisiond(8) projecting grants in it (run/provisiond.yaml, its log in
+# run/provisiond.log, its sync cookie in run/provisiond/).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 run="$top/run"
 port=3890
 suffix=${UM_SUFFIX:-dc=portal,dc=example}
 demo_admin="uid=PRINTSCREENS,ou=users,o=bpost-contract-team,ou=organizations,$suffix"
+pd_pid="$run/provisiond.pid"
+pd_log="$run/provisiond.log"
+
+pd_running() { [ -f "$pd_pid" ] && kill -0 "$(cat "$pd_pid")" 2>/dev/null; }
+
+provisiond_start() {
+	if pd_running; then
+		echo "provisiond already running (pid $(cat "$pd_pid"))"
+		return 0
+	fi
+	sed -e "s|@URI@|ldap://127.0.0.1:$port|g" -e "s|@SUFFIX@|$suffix|g" -e "s|@RUN@|$run|g" \
+		-e "s|@RIGHTS@|${UM_RIGHTS:-$top/config/rights.yaml}|g" \
+		"$top/config/provisiond.yaml.in" >"$run/provisiond.yaml"
+	if ! out=$("$top/build/provisiond" -n -f "$run/provisiond.yaml" 2>&1); then
+		echo "$out" >&2
+		exit 1
+	fi
+	since=1
+	[ -f "$pd_log" ] && since=$(($(wc -c <"$pd_log") + 1))
+	nohup "$top/build/provisiond" -d -f "$run/provisiond.yaml" >>"$pd_log" 2>&1 &
+	echo $! >"$pd_pid"
+	# the first full reconcile: groups and the catalogue are there on return
+	i=0
+	while [ $i -lt 600 ]; do
+		tail -c "+$since" "$pd_log" | grep -q "in sync with" && return 0
+		if ! pd_running; then
+			tail -n 20 "$pd_log" >&2
+			echo "run.sh: provisiond did not start" >&2
+			exit 1
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "run.sh: provisiond is still reconciling, see $pd_log" >&2
+}
+
+provisiond_stop() {
+	pd_running || { rm -f "$pd_pid"; return 0; }
+	pid=$(cat "$pd_pid")
+	kill "$pid" 2>/dev/null || true
+	i=0
+	while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	kill -9 "$pid" 2>/dev/null || true
+	rm -f "$pd_pid"
+}
 
 case "${1:-start}" in
 start)
@@ -27,14 +74,17 @@ UM_OPERATOR_PW=$UM_OPERATOR_PW
 UM_DEMO_ADMIN_DN=$demo_admin
 UM_DEMO_ADMIN_PW=Demo-Admin-1
 ENV
+	provisiond_start
 	echo "portal-um directory: ldap://127.0.0.1:$port (suffix $suffix)"
 	echo "  root:        cn=admin,$suffix  (password in run/env, UM_ROOTPW)"
 	echo "  demo admin:  $demo_admin"
 	echo "               password Demo-Admin-1 (test-only)"
 	echo "  try: . run/env && ldapsearch -x -H \$UM_URI -D \"\$UM_DEMO_ADMIN_DN\" -w \"\$UM_DEMO_ADMIN_PW\" \\"
 	echo "         -b ou=users,o=bpost-contract-team,ou=organizations,\$UM_SUFFIX -LLL uid creatorsName"
+	echo "  provisiond:  pid $(cat "$pd_pid"), log run/provisiond.log (groups under ou=groups,$suffix)"
 	;;
 stop)
+	provisiond_stop
 	sh "$top/scripts/instance.sh" stop "$run"
 	echo "portal-um stopped"
 	;;

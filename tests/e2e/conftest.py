@@ -22,8 +22,8 @@ _INTEGRATION = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "i
 _spec = importlib.util.spec_from_file_location("integration_conftest",
                                                os.path.join(_INTEGRATION, "conftest.py"))
 integration = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(integration)
 sys.path.insert(0, _INTEGRATION)
+_spec.loader.exec_module(integration)
 
 directory = integration.directory
 root = integration.root

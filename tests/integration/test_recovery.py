@@ -2,7 +2,8 @@
 operation, always the same answer; a single-use expiring token for users
 holding password-recovery, the administrators' names for the others, every
 username tied to an address; the token redeemed with Password Modify. The
-mails are read where the overlay queues them for provisiond (ou=mail)."""
+overlay queues the mails, provisiond sends them through libcurl to a real
+SMTP server on loopback (python3-aiosmtpd), where the tests read them."""
 import base64
 import re
 
@@ -38,11 +39,9 @@ def anonymous_answer(directory, identifier):
     return ("ok", c)
 
 
-def mails(root, to):
-    res = root.search_s(MAILQ, ldap.SCOPE_ONELEVEL, "(mail=%s)" % to,
-                        ["umMailSubject", "umMailBody", "preferredLanguage"])
-    return [{"subject": a["umMailSubject"][0].decode(), "body": a["umMailBody"][0].decode(),
-             "lang": a["preferredLanguage"][0].decode(), "dn": dn} for dn, a in res]
+def mails(directory, to, count=1, settle=0.0):
+    """The mails that reached the SMTP server for `to` (waiting for count)."""
+    return directory.smtp.wait(to, count, settle=settle)
 
 
 def token_of(mail):
@@ -88,9 +87,12 @@ def test_reset_mail_token_and_redemption(directory, root, org):
     org_id, _ = org
     user = make_user(root, org_id, "rec", manage=["password-recovery"], lang="nl")
     recover(directory, uid_of(user))
-    [mail] = mails(root, uid_of(user).lower() + "@example.com")
-    assert mail["lang"] == "nl"
+    [mail] = mails(directory, uid_of(user).lower() + "@example.com")
     assert "opnieuw in te stellen" in mail["body"]
+    assert mail["subject"] == "Uw wachtwoord voor het portaal (%s)" % uid_of(user)
+    # sent, so no longer queued
+    assert root.search_s(MAILQ, ldap.SCOPE_ONELEVEL,
+                         "(mail=%s@example.com)" % uid_of(user).lower()) == []
     token = token_of(mail)
     stored = read(root, user, ["umResetTokenHash"])["umResetTokenHash"][0].decode()
     assert token not in stored and len(stored) == 64
@@ -115,7 +117,7 @@ def test_expired_token_is_refused(directory, root, org):
     org_id, _ = org
     user = make_user(root, org_id, "exp", manage=["password-recovery"], lang="en")
     recover(directory, uid_of(user))
-    token = token_of(mails(root, uid_of(user).lower() + "@example.com")[0])
+    token = token_of(mails(directory, uid_of(user).lower() + "@example.com")[0])
     root.modify_s(user, [(ldap.MOD_REPLACE, "umResetTokenExpiry", [b"20200101000000Z"])])
     with pytest.raises(ldap.INVALID_CREDENTIALS) as exc:
         redeem(directory, user, token, "Too-Late-123")
@@ -129,7 +131,7 @@ def test_token_of_another_user_is_refused(directory, root, org):
     b = make_user(root, org_id, "tkb", manage=["password-recovery"])
     recover(directory, uid_of(a))
     recover(directory, uid_of(b))
-    token_a = token_of(mails(root, uid_of(a).lower() + "@example.com")[0])
+    token_a = token_of(mails(directory, uid_of(a).lower() + "@example.com")[0])
     with pytest.raises(ldap.INVALID_CREDENTIALS):
         redeem(directory, b, token_a, "Stolen-Token-1")
     bind(directory, b, USER_PW)
@@ -141,7 +143,7 @@ def test_brute_force_kills_the_token(directory, root, org):
     org_id, _ = org
     user = make_user(root, org_id, "bf", manage=["password-recovery"])
     recover(directory, uid_of(user))
-    token = token_of(mails(root, uid_of(user).lower() + "@example.com")[0])
+    token = token_of(mails(directory, uid_of(user).lower() + "@example.com")[0])
     for i in range(5):
         with pytest.raises(ldap.INVALID_CREDENTIALS):
             redeem(directory, user, "guess%d%s" % (i, token[6:]), "Brute-Force-1")
@@ -155,7 +157,7 @@ def test_without_password_recovery_the_mail_names_the_administrators(directory, 
     org_id, admin = org
     user = make_user(root, org_id, "noright", lang="fr")
     recover(directory, uid_of(user))
-    [mail] = mails(root, uid_of(user).lower() + "@example.com")
+    [mail] = mails(directory, uid_of(user).lower() + "@example.com")
     assert "contactez votre administrateur" in mail["subject"]
     assert "Ada Admin <ada.admin@example.com>" in mail["body"]
     assert "token=" not in mail["body"]
@@ -171,7 +173,7 @@ def test_forgotten_username_lists_every_account_of_the_address(directory, root, 
     b = make_user(root, other, "multi", lang="de", mail=shared)
     try:
         recover(directory, shared)
-        got = mails(root, shared)
+        got = mails(directory, shared, count=3, settle=1.0)
         names = [m for m in got if m["subject"] == "Ihre Benutzernamen für das Portal"]
         assert len(names) == 1
         assert uid_of(a) in names[0]["body"] and uid_of(b) in names[0]["body"]
@@ -187,14 +189,16 @@ def test_requests_are_rate_limited_per_user(directory, root, org):
     user = make_user(root, org_id, "rate", manage=["password-recovery"])
     for _ in range(6):
         recover(directory, uid_of(user))
-    assert len(mails(root, uid_of(user).lower() + "@example.com")) == 3
+    assert len(mails(directory, uid_of(user).lower() + "@example.com", count=3,
+                     settle=1.0)) == 3
 
 
 def test_deactivated_user_gets_nothing(directory, root, org):
     org_id, _ = org
     user = make_user(root, org_id, "off", manage=["password-recovery"], status="deactivated")
     recover(directory, uid_of(user))
-    assert mails(root, uid_of(user).lower() + "@example.com") == []
+    # the queue is looked at every 200 ms: a mail would be there by now
+    assert directory.smtp.wait(uid_of(user).lower() + "@example.com", 1, timeout=1.5) == []
 
 
 def test_security_answer_is_hashed_and_never_readable(directory, root, org):
@@ -208,3 +212,43 @@ def test_security_answer_is_hashed_and_never_readable(directory, root, org):
     bind(directory, admin).modify_s(user, [(ldap.MOD_REPLACE, "umSecurityAnswer", [b"Liege"])])
     stored2 = read(root, user, ["umSecurityAnswer"])["umSecurityAnswer"][0]
     assert stored2.startswith(b"{SSHA}") and stored2 != stored
+
+
+def test_without_relay_mails_go_to_a_maildir(directory, root, org):
+    """The `make run` default: no SMTP relay configured, provisiond drops
+    the mails into a maildir so the flow works out of the box."""
+    import email
+    import email.policy
+    import glob
+    import os
+    import tempfile
+    import time
+
+    from conftest import Provisiond
+
+    org_id, _ = org
+    user = make_user(root, org_id, "md", manage=["password-recovery"], lang="fr")
+    session, smtp = directory.provisiond, directory.smtp
+    session.stop()
+    directory.smtp = None
+    alt = Provisiond(directory, tempfile.mkdtemp(prefix="portal-um-maildir-"))
+    try:
+        alt.start()
+        recover(directory, uid_of(user))
+        new = os.path.join(alt.state, "maildir", "new")
+        deadline = time.time() + 10
+        found = []
+        while time.time() < deadline and not found:
+            for path in glob.glob(os.path.join(new, "*")):
+                with open(path, "rb") as f:
+                    msg = email.message_from_binary_file(f, policy=email.policy.default)
+                if msg["to"] == uid_of(user).lower() + "@example.com":
+                    found.append(msg)
+            time.sleep(0.1)
+        assert found, "no mail in %s" % new
+        assert "réinitialisation" in found[0].get_content()
+        assert oct(os.stat(os.path.join(new, os.listdir(new)[0])).st_mode & 0o777) == "0o600"
+    finally:
+        alt.stop()
+        directory.smtp = smtp
+        session.start()

@@ -1,0 +1,415 @@
+/*
+ * Grants -> what e-applications authorize from (rights.yaml `project:`,
+ * DESIGN §4). Pure: no LDAP, no logging, no I/O; unit-tested in
+ * tests/unit/test_project.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "provisiond.h"
+
+static int str_eq_ci(rights_str a, rights_str b)
+{
+	return a.len == b.len && (a.len == 0 || strncasecmp(a.ptr, b.ptr, a.len) == 0);
+}
+
+static int str_eq(rights_str a, rights_str b)
+{
+	return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
+static rights_str cstr(const char *s)
+{
+	rights_str r = {s, s ? strlen(s) : 0};
+
+	return r;
+}
+
+int project_is_active(rights_str status)
+{
+	/* §3.1: a deactivated user keeps its grants, but nothing may let
+	 * it in: its projection is empty until it is reactivated */
+	return !str_eq_ci(status, cstr("deactivated"));
+}
+
+size_t project_effective(rights_str *out, const proj_grant *g, rights_str user_org)
+{
+	size_t i, j, n = 0;
+
+	if (str_eq_ci(g->scope, user_org)) {
+		for (i = 0; i < g->nrights; i++)
+			out[n++] = g->rights[i];
+		return n;
+	}
+	/* §2.3.1 sous-traitants: a router's user holds on customer X only
+	 * what X's delegation to the router still gives (umRight is
+	 * caseExact); a revoked delegation takes it all back */
+	if (!g->has_deleg)
+		return 0;
+	for (i = 0; i < g->nrights; i++)
+		for (j = 0; j < g->ndeleg; j++)
+			if (str_eq(g->rights[i], g->deleg[j])) {
+				out[n++] = g->rights[i];
+				break;
+			}
+	return n;
+}
+
+/* ---- templates ----------------------------------------------------------------- */
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+static int buf_add(struct buf *b, const char *s, size_t n)
+{
+	char *p;
+	size_t cap;
+
+	if (b->len + n + 1 > b->cap) {
+		cap = b->cap ? b->cap : 64;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (p == NULL)
+			return -1;
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+/* RFC 4514 §2.4: a value inside an RDN escapes its specials, a leading
+ * '#' or space and a trailing space (billing ids are the org's own). */
+static int buf_add_rdn_value(struct buf *b, rights_str v)
+{
+	size_t i;
+	char c, esc[2] = {'\\', 0};
+
+	for (i = 0; i < v.len; i++) {
+		c = v.ptr[i];
+		if (strchr(",+\"\\<>;=", c) != NULL || (i == 0 && (c == '#' || c == ' ')) ||
+		    (i == v.len - 1 && c == ' ')) {
+			esc[1] = c;
+			if (buf_add(b, esc, 2) != 0)
+				return -1;
+		} else if (buf_add(b, &c, 1) != 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int project_rdn(char **out, const char *type, rights_str value, const char *parent)
+{
+	struct buf b = {NULL, 0, 0};
+
+	*out = NULL;
+	if (buf_add(&b, type, strlen(type)) != 0 || buf_add(&b, "=", 1) != 0 ||
+	    buf_add_rdn_value(&b, value) != 0 || buf_add(&b, ",", 1) != 0 ||
+	    buf_add(&b, parent, strlen(parent)) != 0) {
+		free(b.p);
+		return -1;
+	}
+	*out = b.p;
+	return 0;
+}
+
+int project_expand(char **out, const char *tmpl, const char *suffix, const char *app,
+                   const char *dim, rights_str value, int dn_escape)
+{
+	struct buf b = {NULL, 0, 0};
+	const char *p = tmpl, *open = NULL, *close = NULL;
+	size_t n;
+	int rc = -1;
+
+	*out = NULL;
+	if (buf_add(&b, "", 0) != 0)
+		goto cleanup;
+	while ((open = strchr(p, '{')) != NULL) {
+		close = strchr(open, '}');
+		if (close == NULL)
+			goto cleanup;
+		if (buf_add(&b, p, (size_t)(open - p)) != 0)
+			goto cleanup;
+		n = (size_t)(close - open - 1);
+		if (n == 6 && memcmp(open + 1, "suffix", 6) == 0)
+			rc = buf_add(&b, suffix, strlen(suffix));
+		else if (n == 3 && memcmp(open + 1, "app", 3) == 0)
+			rc = buf_add(&b, app, strlen(app));
+		else if (dim != NULL && n == strlen(dim) && memcmp(open + 1, dim, n) == 0)
+			rc = dn_escape ? buf_add_rdn_value(&b, value)
+			               : buf_add(&b, value.ptr, value.len);
+		else
+			rc = -1; /* catalog_load() lets no other marker through */
+		if (rc != 0)
+			goto cleanup;
+		rc = -1;
+		p = close + 1;
+	}
+	if (buf_add(&b, p, strlen(p)) != 0)
+		goto cleanup;
+	*out = b.p;
+	b.p = NULL;
+	rc = 0;
+cleanup:
+	free(b.p);
+	return rc;
+}
+
+/* ---- projections ----------------------------------------------------------------- */
+
+void projection_reset(struct projection *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->ngroups; i++)
+		free(p->groups[i]);
+	for (i = 0; i < p->nattrs; i++)
+		free(p->attrs[i].value);
+	p->ngroups = 0;
+	p->nattrs = 0;
+}
+
+void projection_free(struct projection *p)
+{
+	if (p == NULL)
+		return;
+	projection_reset(p);
+	free(p->groups);
+	free(p->attrs);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Takes s; duplicates (DNs compare case-insensitively here, exactly as
+ * the templates write them) are dropped. */
+static int projection_group(struct projection *p, char *s)
+{
+	char **v;
+	size_t i;
+
+	for (i = 0; i < p->ngroups; i++)
+		if (strcasecmp(p->groups[i], s) == 0) {
+			free(s);
+			return 0;
+		}
+	if (p->ngroups == p->capg) {
+		v = realloc(p->groups, (p->capg ? p->capg * 2 : 8) * sizeof(*v));
+		if (v == NULL) {
+			free(s);
+			return -1;
+		}
+		p->groups = v;
+		p->capg = p->capg ? p->capg * 2 : 8;
+	}
+	p->groups[p->ngroups++] = s;
+	return 0;
+}
+
+static int projection_attr(struct projection *p, const char *name, char *value)
+{
+	struct proj_attr *v;
+	size_t i;
+
+	for (i = 0; i < p->nattrs; i++)
+		if (strcasecmp(p->attrs[i].name, name) == 0 &&
+		    strcasecmp(p->attrs[i].value, value) == 0) {
+			free(value);
+			return 0;
+		}
+	if (p->nattrs == p->capa) {
+		v = realloc(p->attrs, (p->capa ? p->capa * 2 : 8) * sizeof(*v));
+		if (v == NULL) {
+			free(value);
+			return -1;
+		}
+		p->attrs = v;
+		p->capa = p->capa ? p->capa * 2 : 8;
+	}
+	p->attrs[p->nattrs].name = name;
+	p->attrs[p->nattrs].value = value;
+	p->nattrs++;
+	return 0;
+}
+
+/* A value counts if the catalogue knows it: a value rights.yaml dropped
+ * since it was granted must not name a group of its own. Dynamic
+ * dimensions (billing, contract) are the organisation's, checked by the
+ * overlay when granted (DESIGN rule 4). */
+static int value_known(const rights_app *app, rights_str right, rights_str *dim_out,
+                       rights_str *val_out)
+{
+	const rights_dim *dim;
+
+	if (right_parse(dim_out, val_out, right) != RIGHTS_OK)
+		return 0;
+	dim = app_dim(app, *dim_out);
+	if (dim == NULL)
+		return 0;
+	return dim_source(dim) != RIGHTS_SOURCE_STATIC || dim_value(dim, *val_out) != NULL;
+}
+
+static int project_grant(struct projection *out, const rights_app *app, const char *suffix,
+                         const rights_str *vals, size_t n)
+{
+	const rights_projection *pr;
+	rights_str dim, val, none = {"", 0};
+	char *s = NULL;
+	size_t i, k;
+
+	for (k = 0; k < app_projection_count(app); k++) {
+		pr = app_projection_at(app, k);
+		if (strcmp(pr->kind, "attribute") == 0) {
+			if (project_expand(&s, pr->template, suffix, app_id(app), NULL, none, 0) !=
+			            0 ||
+			    projection_attr(out, pr->name, s) != 0)
+				return -1;
+		} else if (pr->for_dim == NULL) {
+			if (project_expand(&s, pr->template, suffix, app_id(app), NULL, none, 1) !=
+			            0 ||
+			    projection_group(out, s) != 0)
+				return -1;
+		} else {
+			for (i = 0; i < n; i++) {
+				if (right_parse(&dim, &val, vals[i]) != RIGHTS_OK ||
+				    strlen(pr->for_dim) != dim.len ||
+				    memcmp(pr->for_dim, dim.ptr, dim.len) != 0)
+					continue;
+				if (project_expand(&s, pr->template, suffix, app_id(app),
+				                   pr->for_dim, val, 1) != 0 ||
+				    projection_group(out, s) != 0)
+					return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+int project_user(struct projection *out, const rights_catalog *cat, const char *suffix,
+                 const proj_user *u)
+{
+	const proj_grant *g;
+	const rights_app *app;
+	rights_str *eff = NULL, dim, val;
+	size_t i, j, n, kept, max = 0;
+	int rc = -1;
+
+	projection_reset(out);
+	if (!u->active)
+		return 0;
+	for (i = 0; i < u->ngrants; i++)
+		if (u->grants[i].nrights > max)
+			max = u->grants[i].nrights;
+	eff = calloc(max ? max : 1, sizeof(*eff));
+	if (eff == NULL)
+		return -1;
+	for (i = 0; i < u->ngrants; i++) {
+		g = &u->grants[i];
+		app = catalog_app(cat, g->app);
+		if (app == NULL)
+			continue;
+		n = project_effective(eff, g, u->org);
+		for (j = 0, kept = 0; j < n; j++)
+			if (value_known(app, eff[j], &dim, &val))
+				eff[kept++] = eff[j];
+		/* an empty grant gives no access (DESIGN §4: umAppAccess is
+		 * the apps with a non-empty effective grant) */
+		if (kept == 0)
+			continue;
+		if (project_grant(out, app, suffix, eff, kept) != 0)
+			goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	free(eff);
+	if (rc != 0)
+		projection_reset(out);
+	return rc;
+}
+
+/* ---- attributes -------------------------------------------------------------------- */
+
+static uint64_t mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static uint64_t fnv_lower(uint64_t h, const char *s)
+{
+	unsigned char c;
+
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		h ^= c;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+uint64_t project_attr_hash(const char *const *names, const char *const *values, size_t n)
+{
+	uint64_t sum = 0, h;
+	size_t i;
+
+	/* a sum of mixed hashes: the order values come back in is the
+	 * server's business */
+	for (i = 0; i < n; i++) {
+		h = fnv_lower(1469598103934665603ULL, names[i]);
+		h ^= 0xff;
+		h *= 1099511628211ULL;
+		h = fnv_lower(h, values[i]);
+		sum += mix64(h);
+	}
+	return sum;
+}
+
+int project_attr_names(const char ***out, size_t *n, const rights_catalog *cat)
+{
+	const rights_projection *pr;
+	const rights_app *app;
+	const char **v = NULL, **grown;
+	size_t i, k, j, cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (i = 0; i < catalog_app_count(cat); i++) {
+		app = catalog_app_at(cat, i);
+		for (k = 0; k < app_projection_count(app); k++) {
+			pr = app_projection_at(app, k);
+			if (strcmp(pr->kind, "attribute") != 0)
+				continue;
+			for (j = 0; j < *n && strcasecmp(v[j], pr->name) != 0; j++)
+				;
+			if (j < *n)
+				continue;
+			if (*n == cap) {
+				cap = cap ? cap * 2 : 4;
+				grown = realloc(v, cap * sizeof(*v));
+				if (grown == NULL) {
+					free(v);
+					*n = 0;
+					return -1;
+				}
+				v = grown;
+			}
+			v[(*n)++] = pr->name;
+		}
+	}
+	if (v == NULL && (v = calloc(1, sizeof(*v))) == NULL)
+		return -1;
+	*out = v;
+	return 0;
+}

@@ -1,0 +1,590 @@
+/*
+ * provisiond(8): main(), the options, the poll(2) loop, signals and the
+ * conversation with systemd (sd_notify(3): READY, STATUS, RELOADING,
+ * STOPPING, WATCHDOG).
+ *
+ * main: options -> log to stderr -> load the configuration (every error
+ * counted, then fail) -> -n exits here -> the journal -> READY=1 -> poll()
+ * on a signalfd, a timerfd and the sync session's socket (STYLE.md, the
+ * daemon). The loop connects (with backoff), writes the catalogue, runs a
+ * full reconcile when one is due, and applies batches of sync
+ * notifications.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <systemd/sd-daemon.h>
+
+#include "log.h"
+#include "provisiond.h"
+
+struct provisiond {
+	const char *conf_path;
+	struct config *conf;
+	LDAP *ld;          /* reads and writes */
+	struct sync *sync; /* the persistent search, on its own connection */
+	struct ustate users;
+	struct dirty dirty;
+	char *cookie;               /* the last cookie whose notifications are all applied */
+	struct backoff backoff;     /* connecting */
+	struct backoff run_backoff; /* a run that failed for another reason */
+	int sfd, tfd;
+	uint64_t watchdog_ms; /* ping interval; 0: no watchdog */
+	uint64_t watchdog_next;
+	uint64_t batch_due; /* 0: nothing gathered */
+	uint64_t retry_due; /* when to connect or retry what failed */
+	int need_catalog;   /* rights.yaml (re)loaded: write ou=applications */
+	int need_reconcile; /* start, reload, or the sync lost track */
+	int stopping, reload;
+	uint64_t mail_due; /* next look at the mail queue (manual §3.3) */
+};
+
+static struct provisiond *pd_global;
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: provisiond [-dnv] [-f file]\n");
+	exit(1);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void status(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	sd_notifyf(0, "STATUS=%s", buf);
+}
+
+/* ---- signals and the watchdog --------------------------------------------------- */
+
+static void signals_read(struct provisiond *pd)
+{
+	struct signalfd_siginfo si;
+
+	while (read(pd->sfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			pd->reload = 1;
+			break;
+		case SIGTERM:
+		case SIGINT:
+			pd->stopping = 1;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void watchdog_ping(struct provisiond *pd)
+{
+	uint64_t now;
+
+	if (pd->watchdog_ms == 0)
+		return;
+	now = now_ms();
+	if (now < pd->watchdog_next)
+		return;
+	sd_notify(0, "WATCHDOG=1");
+	pd->watchdog_next = now + pd->watchdog_ms;
+}
+
+/* Notifications that arrive during a long run go on being gathered, so
+ * that slapd never queues a backlog for provisiond. */
+static void sync_drain(struct provisiond *pd)
+{
+	int rc;
+
+	if (pd->sync == NULL)
+		return;
+	rc = sync_poll(pd->sync);
+	if (rc != LDAP_SUCCESS) {
+		/* the run in progress uses the other connection: it goes on;
+		 * the session restarts from the last applied cookie */
+		sync_free(pd->sync);
+		pd->sync = NULL;
+		if (rc == LDAP_SYNC_REFRESH_REQUIRED)
+			pd->need_reconcile = 1;
+	}
+}
+
+int provisiond_tick(void)
+{
+	struct provisiond *pd = pd_global;
+
+	if (pd == NULL)
+		return 0;
+	watchdog_ping(pd);
+	signals_read(pd);
+	sync_drain(pd);
+	return pd->stopping ? -1 : 0;
+}
+
+/* ---- connection --------------------------------------------------------------------- */
+
+static void retry_later(struct provisiond *pd, struct backoff *b, const char *what)
+{
+	unsigned ms = backoff_next(b);
+
+	pd->retry_due = now_ms() + ms;
+	log_info("%s: retrying in %u ms", what, ms);
+	status("%s, retrying in %u ms", what, ms);
+}
+
+static void disconnect(struct provisiond *pd, int rc)
+{
+	if (pd->ld == NULL && pd->sync == NULL)
+		return;
+	log_warnx("lost %s (%s): reconnecting", pd->conf->uri, ldap_err2string(rc));
+	sync_free(pd->sync);
+	pd->sync = NULL;
+	ldapconn_close(pd->ld);
+	pd->ld = NULL;
+}
+
+/* The cookie covering what has been applied, on disk for the next start. */
+static void cookie_commit(struct provisiond *pd, const char *cookie)
+{
+	char *copy = NULL;
+
+	if (cookie == NULL || cookie[0] == '\0' || pd->need_reconcile ||
+	    (pd->sync != NULL && sync_need_reconcile(pd->sync)))
+		return;
+	if (pd->cookie != NULL && strcmp(pd->cookie, cookie) == 0)
+		return;
+	if ((copy = strdup(cookie)) == NULL)
+		return;
+	if (cookie_save(pd->conf->state_dir, copy, strlen(copy)) == 0) {
+		free(pd->cookie);
+		pd->cookie = copy;
+		log_debug("sync: cookie %s saved", copy);
+	} else {
+		free(copy);
+	}
+}
+
+static char *cookie_snapshot(struct provisiond *pd)
+{
+	const struct berval *c = pd->sync ? sync_cookie(pd->sync) : NULL;
+
+	if (c == NULL || c->bv_val == NULL)
+		return NULL;
+	return strndup(c->bv_val, c->bv_len);
+}
+
+/* Both connections and the refresh phase. The sync starts before the full
+ * reconcile: its notifications then cover everything the reconcile may
+ * read too early, and none comes from before the cookie. */
+static int connect_all(struct provisiond *pd)
+{
+	LDAP *sld = NULL;
+	char *cookie = NULL;
+	int rc;
+
+	status("connecting to %s", pd->conf->uri);
+	if (pd->ld == NULL) {
+		rc = ldapconn_open(&pd->ld, pd->conf);
+		if (rc != LDAP_SUCCESS)
+			return rc;
+	}
+	if (pd->sync != NULL)
+		return LDAP_SUCCESS;
+	if (pd->cookie != NULL) {
+		cookie = strdup(pd->cookie);
+	} else {
+		/* nothing applied yet: the reconcile that follows covers all
+		 * before this CSN (DESIGN §5: any provider, idempotently) */
+		rc = sync_context_cookie(&cookie, pd->ld, pd->conf);
+		if (rc != LDAP_SUCCESS)
+			goto cleanup;
+		pd->need_reconcile = 1;
+	}
+	rc = ldapconn_open(&sld, pd->conf);
+	if (rc != LDAP_SUCCESS)
+		goto cleanup;
+	rc = sync_start(&pd->sync, sld, pd->conf, cookie, &pd->dirty);
+	if (rc == LDAP_SYNC_REFRESH_REQUIRED) {
+		/* the cookie is too old or from another database */
+		free(pd->cookie);
+		pd->cookie = NULL;
+		pd->need_reconcile = 1;
+		rc = LDAP_SUCCESS;
+		pd->retry_due = now_ms();
+		goto cleanup;
+	}
+	if (rc != LDAP_SUCCESS)
+		goto cleanup;
+	if (pd->dirty.users.n || pd->dirty.delegations.n)
+		pd->batch_due = now_ms() + (uint64_t)pd->conf->batch_ms;
+	log_info("connected to %s as %s", pd->conf->uri, pd->conf->bind_dn);
+cleanup:
+	free(cookie);
+	return rc;
+}
+
+/* ---- runs ---------------------------------------------------------------------------- */
+
+/* A failed run: a lost connection is re-established; anything else is
+ * tried again later, slower each time. */
+static void run_failed(struct provisiond *pd, int rc, const char *what)
+{
+	if (rc == LDAP_USER_CANCELLED) /* stopping */
+		return;
+	if (ldapconn_lost(rc)) {
+		disconnect(pd, rc);
+		retry_later(pd, &pd->backoff, what);
+	} else {
+		retry_later(pd, &pd->run_backoff, what);
+	}
+}
+
+static int run_reconcile(struct provisiond *pd)
+{
+	char *snapshot = cookie_snapshot(pd);
+	int rc;
+
+	status("full reconcile");
+	/* what was gathered so far is read again by the reconcile */
+	dirty_free(&pd->dirty);
+	pd->batch_due = 0;
+	if (pd->sync != NULL)
+		sync_reconcile_started(pd->sync);
+	pd->need_reconcile = 0;
+	rc = reconcile_run(pd->ld, pd->conf, &pd->users);
+	if (rc != LDAP_SUCCESS) {
+		pd->need_reconcile = 1;
+		free(snapshot);
+		run_failed(pd, rc, "full reconcile failed");
+		return rc;
+	}
+	cookie_commit(pd, snapshot);
+	free(snapshot);
+	backoff_reset(&pd->run_backoff);
+	if (dirty_count(&pd->dirty))
+		pd->batch_due = now_ms() + (uint64_t)pd->conf->batch_ms;
+	return LDAP_SUCCESS;
+}
+
+static int run_batch(struct provisiond *pd)
+{
+	struct dirty work = pd->dirty;
+	char *snapshot = cookie_snapshot(pd);
+	int rc;
+
+	/* notifications arriving meanwhile (provisiond_tick) go to a fresh
+	 * set: they may be about users this run has already read */
+	dirty_init(&pd->dirty);
+	pd->batch_due = 0;
+	rc = update_run(pd->ld, pd->conf, &pd->users, &work);
+	if (rc == LDAP_SUCCESS) {
+		cookie_commit(pd, snapshot);
+		backoff_reset(&pd->run_backoff);
+	} else if (dirty_merge(&pd->dirty, &work) != 0) {
+		/* cannot remember what to redo: the reconcile redoes it all */
+		pd->need_reconcile = 1;
+	}
+	dirty_free(&work);
+	free(snapshot);
+	if (rc != LDAP_SUCCESS)
+		run_failed(pd, rc, "update failed");
+	else if (dirty_count(&pd->dirty))
+		pd->batch_due = now_ms() + (uint64_t)pd->conf->batch_ms;
+	return rc;
+}
+
+static void do_reload(struct provisiond *pd)
+{
+	struct config *conf = NULL;
+	int nerr;
+
+	pd->reload = 0;
+	sd_notify(0, "RELOADING=1");
+	log_info("reloading %s", pd->conf_path);
+	nerr = config_load(&conf, pd->conf_path);
+	if (nerr > 0) {
+		log_warnx("reload: %d error%s, still running with the previous configuration", nerr,
+		          nerr == 1 ? "" : "s");
+		sd_notify(0, "READY=1");
+		return;
+	}
+	/* the sync session and the user state hold on to the old catalogue
+	 * (attribute names, rules): start them again from the cookie */
+	sync_free(pd->sync);
+	pd->sync = NULL;
+	ldapconn_close(pd->ld);
+	pd->ld = NULL;
+	if (strcmp(pd->conf->state_dir, conf->state_dir) != 0 ||
+	    strcmp(pd->conf->suffix, conf->suffix) != 0 || config_conn_changed(pd->conf, conf)) {
+		free(pd->cookie);
+		pd->cookie = NULL;
+		if (cookie_load(&pd->cookie, conf->state_dir) != 0)
+			pd->cookie = NULL;
+	}
+	config_free(pd->conf);
+	pd->conf = conf;
+	pd->need_catalog = 1;
+	pd->need_reconcile = 1;
+	pd->retry_due = 0;
+	backoff_reset(&pd->backoff);
+	backoff_reset(&pd->run_backoff);
+	log_info("reload: %s and %s loaded", conf->path, conf->rights_path);
+	sd_notify(0, "READY=1");
+}
+
+/* One step of whatever is due; returns the next deadline. */
+static uint64_t loop_step(struct provisiond *pd)
+{
+	uint64_t now = now_ms(), next = UINT64_MAX;
+	int rc;
+
+	/* a burst is gathered for batch-delay ms from its first change */
+	if (dirty_count(&pd->dirty) && pd->batch_due == 0)
+		pd->batch_due = now + (uint64_t)pd->conf->batch_ms;
+	if (pd->retry_due > now)
+		goto deadlines;
+	if (pd->ld == NULL || pd->sync == NULL) {
+		rc = connect_all(pd);
+		if (rc != LDAP_SUCCESS) {
+			sync_free(pd->sync);
+			pd->sync = NULL;
+			ldapconn_close(pd->ld);
+			pd->ld = NULL;
+			retry_later(pd, &pd->backoff, "connecting failed");
+			goto deadlines;
+		}
+		if (pd->sync == NULL) /* refresh required: once more, at once */
+			goto deadlines;
+		backoff_reset(&pd->backoff);
+	}
+	if (pd->need_catalog) {
+		status("writing the catalogue");
+		rc = catalog_sync(pd->ld, pd->conf);
+		if (rc != LDAP_SUCCESS) {
+			run_failed(pd, rc, "writing the catalogue failed");
+			goto deadlines;
+		}
+		pd->need_catalog = 0;
+	}
+	if (pd->need_reconcile || (pd->sync != NULL && sync_need_reconcile(pd->sync))) {
+		if (run_reconcile(pd) != LDAP_SUCCESS)
+			goto deadlines;
+		log_info("in sync with %s", pd->conf->uri);
+	}
+	if (dirty_count(&pd->dirty) && pd->batch_due <= now_ms() && pd->ld != NULL) {
+		status("applying changes");
+		run_batch(pd);
+	}
+	if (pd->ld != NULL && pd->mail_due <= now_ms()) {
+		rc = mail_queue_run(pd->ld, pd->conf, &pd->conf->mail, pd->conf->mail_dn);
+		if (rc != LDAP_SUCCESS)
+			log_warnx("mail: reading the queue: %s", ldap_err2string(rc));
+		pd->mail_due = now_ms() + (uint64_t)pd->conf->mail_ms;
+	}
+	if (pd->ld != NULL && pd->sync != NULL)
+		status("in sync with %s", pd->conf->uri);
+
+deadlines:
+	now = now_ms();
+	if (dirty_count(&pd->dirty) && pd->batch_due == 0)
+		pd->batch_due = now + (uint64_t)pd->conf->batch_ms;
+	if (pd->retry_due > now)
+		next = pd->retry_due;
+	else if (pd->ld == NULL || pd->sync == NULL)
+		next = now;
+	else if (dirty_count(&pd->dirty))
+		next = pd->batch_due;
+	if (pd->watchdog_ms && pd->watchdog_next < next)
+		next = pd->watchdog_next;
+	if (pd->ld != NULL && pd->mail_due < next)
+		next = pd->mail_due;
+	return next;
+}
+
+static int timer_arm(int tfd, uint64_t deadline_ms)
+{
+	struct itimerspec its;
+
+	memset(&its, 0, sizeof(its));
+	if (deadline_ms != UINT64_MAX) {
+		if (deadline_ms == 0)
+			deadline_ms = 1; /* 0 would disarm */
+		its.it_value.tv_sec = (time_t)(deadline_ms / 1000);
+		its.it_value.tv_nsec = (long)(deadline_ms % 1000) * 1000000;
+	}
+	return timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static int provisiond_loop(struct provisiond *pd)
+{
+	struct pollfd fds[3];
+	uint64_t next, expirations;
+	nfds_t n;
+	int rc;
+
+	while (!pd->stopping) {
+		if (pd->reload)
+			do_reload(pd);
+		watchdog_ping(pd);
+		next = loop_step(pd);
+		if (pd->stopping)
+			break;
+		if (pd->reload)
+			continue;
+		if (timer_arm(pd->tfd, next) != 0)
+			fatal("timerfd_settime");
+		fds[0].fd = pd->sfd;
+		fds[0].events = POLLIN;
+		fds[1].fd = pd->tfd;
+		fds[1].events = POLLIN;
+		n = 2;
+		if (pd->sync != NULL) {
+			fds[2].fd = sync_fd(pd->sync);
+			fds[2].events = POLLIN;
+			n = 3;
+		}
+		if (poll(fds, n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		if (fds[0].revents & POLLIN)
+			signals_read(pd);
+		if (fds[1].revents & POLLIN)
+			while (read(pd->tfd, &expirations, sizeof(expirations)) > 0)
+				;
+		if (n == 3 && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+			rc = sync_poll(pd->sync);
+			if (rc == LDAP_SYNC_REFRESH_REQUIRED) {
+				free(pd->cookie);
+				pd->cookie = NULL;
+				sync_free(pd->sync);
+				pd->sync = NULL;
+			} else if (rc != LDAP_SUCCESS) {
+				/* slapd restarting: both connections are gone */
+				disconnect(pd, rc);
+				retry_later(pd, &pd->backoff, "the sync session ended");
+			}
+		}
+	}
+	return 0;
+}
+
+static int signals_setup(void)
+{
+	sigset_t mask;
+
+	/* libldap writes to sockets the server may have closed */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) != 0)
+		return -1;
+	return signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+int main(int argc, char *argv[])
+{
+	struct provisiond pd;
+	uint64_t usec = 0;
+	int ch, debug = 0, noaction = 0, verbose = 0, nerr;
+
+	memset(&pd, 0, sizeof(pd));
+	pd.conf_path = PROVISIOND_CONF;
+	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
+		switch (ch) {
+		case 'd':
+			debug = 1;
+			break;
+		case 'f':
+			pd.conf_path = optarg;
+			break;
+		case 'n':
+			noaction = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	log_init(1);
+	log_setverbose(verbose);
+	nerr = config_load(&pd.conf, pd.conf_path);
+	if (nerr > 0) {
+		log_warnx("%s: %d error%s", pd.conf_path, nerr, nerr == 1 ? "" : "s");
+		return 1;
+	}
+	if (noaction) {
+		fprintf(stderr, "configuration OK\n");
+		config_free(pd.conf);
+		return 0;
+	}
+	if (state_dir_prepare(pd.conf->state_dir) != 0)
+		return 1;
+	if (cookie_load(&pd.cookie, pd.conf->state_dir) != 0)
+		return 1;
+	log_init(debug);
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		fatalx("curl_global_init");
+	if ((pd.sfd = signals_setup()) < 0)
+		fatal("signals");
+	pd.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (pd.tfd < 0)
+		fatal("timerfd_create");
+	if (sd_watchdog_enabled(0, &usec) > 0)
+		pd.watchdog_ms = usec / 2000; /* ping twice per period */
+	ustate_init(&pd.users);
+	dirty_init(&pd.dirty);
+	pd.need_catalog = 1;
+	pd.need_reconcile = 1;
+	pd_global = &pd;
+
+	log_info("starting: %s, rights from %s%s", pd.conf->uri, pd.conf->rights_path,
+	         pd.cookie ? ", resuming the sync" : "");
+	sd_notify(0, "READY=1");
+	provisiond_loop(&pd);
+
+	sd_notify(0, "STOPPING=1");
+	log_info("stopping");
+	pd_global = NULL;
+	sync_free(pd.sync);
+	ldapconn_close(pd.ld);
+	dirty_free(&pd.dirty);
+	ustate_free(&pd.users);
+	free(pd.cookie);
+	config_free(pd.conf);
+	close(pd.sfd);
+	close(pd.tfd);
+	return 0;
+}
