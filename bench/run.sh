@@ -12,3 +12,5 @@ fi
 # the same, counted in instructions (callgrind): immune to the machine's noise
 /usr/bin/python3 "$top/bench/callgrind.py" --users 1000
 /usr/bin/python3 "$top/bench/callgrind.py" --users 100000
+# issue 4: grant-to-group latency through provisiond at 100 writes/s
+/usr/bin/python3 "$top/bench/latency.py" --users 10000 --writes 500
