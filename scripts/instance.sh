@@ -12,7 +12,8 @@
 # UM_SLAPD_PRELOAD (LD_PRELOAD for slapd, for an ASan overlay),
 # UM_EXTRA_LDIF (more entries to load, e.g. bench data), UM_NO_DELEGATE (1:
 # the same configuration without the overlay, the benchmarks' baseline),
-# UM_NO_BIND_ACL (1: without the dynacl/delegate-bind ACL clause).
+# UM_NO_BIND_ACL (1: without the dynacl/delegate-bind ACL clause),
+# UM_DELEGATE_EXTRA (delegate-* lines appended to the overlay's section).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cmd=${1:?usage: instance.sh setup|start|stop DIR [PORT]}
@@ -48,6 +49,10 @@ setup() {
 		-e "s|@ROOTPW_HASH@|$(hash "$UM_ROOTPW")|g" \
 		-e "s|@DELEGATE_SO@|$delegate|g" -e "s|@RIGHTS@|$rights|g" \
 		"$top/config/slapd.conf.in" >"$dir/slapd.conf"
+	if [ -n "${UM_DELEGATE_EXTRA:-}" ]; then
+		# more delegate-* directives (tests of optional behaviour)
+		printf '%s\n' "$UM_DELEGATE_EXTRA" >>"$dir/slapd.conf"
+	fi
 	if [ "${UM_NO_DELEGATE:-0}" = 1 ]; then
 		sed -i -e '/^overlay[[:space:]]*delegate/,$d' -e '/^moduleload.*delegate/d' \
 			-e '/dynacl\/delegate-bind/d' "$dir/slapd.conf"

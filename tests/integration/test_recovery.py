@@ -252,3 +252,57 @@ def test_without_relay_mails_go_to_a_maildir(directory, root, org):
         alt.stop()
         directory.smtp = smtp
         session.start()
+
+
+def test_reset_lifts_the_lockout(directory, root, org):
+    """§3.3 after five wrong passwords: the reset gives a usable account
+    back (ppolicy's failures and lock are gone)."""
+    org_id, _ = org
+    user = make_user(root, org_id, "locked", manage=["password-recovery"])
+    for _ in range(5):
+        with pytest.raises(ldap.INVALID_CREDENTIALS):
+            bind(directory, user, "Wrong-Pass-1")
+    with pytest.raises(ldap.INVALID_CREDENTIALS):
+        bind(directory, user)
+    recover(directory, uid_of(user))
+    token = token_of(mails(directory, uid_of(user).lower() + "@example.com")[0])
+    redeem(directory, user, token, "Unlocked-Again-1")
+    bind(directory, user, "Unlocked-Again-1")
+    attrs = read(root, user, ["pwdAccountLockedTime", "pwdFailureTime"])
+    assert "pwdAccountLockedTime" not in attrs and "pwdFailureTime" not in attrs
+
+
+@pytest.fixture(scope="module")
+def answer_directory(directory):
+    """An instance with delegate-reset-answer on (no provisiond: the mails
+    stay queued, read as the rootdn)."""
+    import shutil
+    import tempfile
+
+    from conftest import free_port, start_instance, stop_instance
+
+    tmp = tempfile.mkdtemp(prefix="portal-um-answer-")
+    d = start_instance(tmp, free_port(), {"UM_DELEGATE_EXTRA": "delegate-reset-answer on"})
+    yield d
+    stop_instance(tmp)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_security_answer_as_second_factor(answer_directory):
+    d = answer_directory
+    root = d.root()
+    org_id = make_org(root)
+    user = make_user(root, org_id, "qa2", manage=["password-recovery"],
+                     umSecurityQuestion="Ville natale ?", umSecurityAnswer="Namur")
+    to = uid_of(user).lower() + "@example.com"
+
+    def queued():
+        res = root.search_s(MAILQ, ldap.SCOPE_ONELEVEL, "(mail=%s)" % to, ["umMailBody"])
+        return [a["umMailBody"][0].decode() for _, a in res]
+
+    recover(d, uid_of(user) + "\nLiege")  # wrong answer: no link
+    bodies = queued()
+    assert len(bodies) == 1 and "token=" not in bodies[0]
+    recover(d, uid_of(user) + "\n  NAMUR ")  # case and blanks do not count
+    bodies = queued()
+    assert len(bodies) == 2 and sum("token=" in b for b in bodies) == 1
