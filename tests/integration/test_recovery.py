@@ -6,6 +6,7 @@ overlay queues the mails, provisiond sends them through libcurl to a real
 SMTP server on loopback (python3-aiosmtpd), where the tests read them."""
 import base64
 import re
+import time
 
 import ldap
 import pytest
@@ -90,7 +91,12 @@ def test_reset_mail_token_and_redemption(directory, root, org):
     [mail] = mails(directory, uid_of(user).lower() + "@example.com")
     assert "opnieuw in te stellen" in mail["body"]
     assert mail["subject"] == "Uw wachtwoord voor het portaal (%s)" % uid_of(user)
-    # sent, so no longer queued
+    # sent, so no longer queued (provisiond removes it right after sending)
+    deadline = time.time() + 5
+    while root.search_s(MAILQ, ldap.SCOPE_ONELEVEL,
+                        "(mail=%s@example.com)" % uid_of(user).lower()) and \
+            time.time() < deadline:
+        time.sleep(0.05)
     assert root.search_s(MAILQ, ldap.SCOPE_ONELEVEL,
                          "(mail=%s@example.com)" % uid_of(user).lower()) == []
     token = token_of(mail)
