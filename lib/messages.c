@@ -257,11 +257,13 @@ static const char *const templates[MSG_COUNT][RIGHTS_LANG_COUNT] = {
                 },
         [MSG_RECOVERY_ANSWER] =
                 {
-                        [EN] = "if this username or mail address belongs to a portal account, a mail "
+                        [EN] = "if this username or mail address belongs to a portal account, a "
+                               "mail "
                                "is on its way to the account's address",
                         [NL] = "als deze gebruikersnaam of dit e-mailadres bij een portaalaccount "
                                "hoort, is er een e-mail onderweg naar het adres van dat account",
-                        [FR] = "si ce nom d'utilisateur ou cette adresse e-mail correspond à un compte "
+                        [FR] = "si ce nom d'utilisateur ou cette adresse e-mail correspond à un "
+                               "compte "
                                "du portail, un e-mail est en route vers l'adresse de ce compte",
                         [DE] = "wenn dieser Benutzername oder diese E-Mail-Adresse zu einem "
                                "Portalkonto gehört, ist eine E-Mail an die Adresse dieses Kontos "
@@ -269,7 +271,8 @@ static const char *const templates[MSG_COUNT][RIGHTS_LANG_COUNT] = {
                 },
         [MSG_TOKEN_INVALID] =
                 {
-                        [EN] = "this password reset link for {user} is not valid or has expired: ask "
+                        [EN] = "this password reset link for {user} is not valid or has expired: "
+                               "ask "
                                "for a new one",
                         [NL] = "deze link om het wachtwoord van {user} opnieuw in te stellen is "
                                "ongeldig of verlopen: vraag een nieuwe aan",
@@ -287,26 +290,38 @@ static const char *const templates[MSG_COUNT][RIGHTS_LANG_COUNT] = {
                 },
         [MSG_MAIL_RESET_BODY] =
                 {
-                        [EN] = "Hello,\n\nsomeone, probably you, asked to reset the password of the "
-                               "portal account {user} ({org}).\nTo choose a new password, open this "
-                               "link before {reason} (UTC); it works once:\n\n{right}\n\nIf you did "
+                        [EN] = "Hello,\n\nsomeone, probably you, asked to reset the password of "
+                               "the "
+                               "portal account {user} ({org}).\nTo choose a new password, open "
+                               "this "
+                               "link before {reason} (UTC); it works once:\n\n{right}\n\nIf you "
+                               "did "
                                "not ask for it, ignore this mail: your password does not change.\n",
-                        [NL] = "Hallo,\n\niemand, waarschijnlijk u, heeft gevraagd het wachtwoord van "
-                               "het portaalaccount {user} ({org}) opnieuw in te stellen.\nOpen deze "
-                               "link vóór {reason} (UTC) om een nieuw wachtwoord te kiezen; hij werkt "
+                        [NL] = "Hallo,\n\niemand, waarschijnlijk u, heeft gevraagd het wachtwoord "
+                               "van "
+                               "het portaalaccount {user} ({org}) opnieuw in te stellen.\nOpen "
+                               "deze "
+                               "link vóór {reason} (UTC) om een nieuw wachtwoord te kiezen; hij "
+                               "werkt "
                                "één keer:\n\n{right}\n\nHebt u dit niet gevraagd, negeer dan deze "
                                "e-mail: uw wachtwoord verandert niet.\n",
                         [FR] = "Bonjour,\n\nquelqu'un, probablement vous, a demandé la "
                                "réinitialisation du mot de passe du compte {user} ({org}) sur le "
-                               "portail.\nPour choisir un nouveau mot de passe, ouvrez ce lien avant "
-                               "le {reason} (UTC) ; il ne fonctionne qu'une fois :\n\n{right}\n\nSi "
-                               "vous n'avez rien demandé, ignorez cet e-mail : votre mot de passe ne "
+                               "portail.\nPour choisir un nouveau mot de passe, ouvrez ce lien "
+                               "avant "
+                               "le {reason} (UTC) ; il ne fonctionne qu'une fois "
+                               ":\n\n{right}\n\nSi "
+                               "vous n'avez rien demandé, ignorez cet e-mail : votre mot de passe "
+                               "ne "
                                "change pas.\n",
                         [DE] = "Guten Tag,\n\njemand, wahrscheinlich Sie, hat das Zurücksetzen des "
-                               "Passworts des Portalkontos {user} ({org}) angefordert.\nUm ein neues "
-                               "Passwort zu wählen, öffnen Sie diesen Link vor dem {reason} (UTC); er "
+                               "Passworts des Portalkontos {user} ({org}) angefordert.\nUm ein "
+                               "neues "
+                               "Passwort zu wählen, öffnen Sie diesen Link vor dem {reason} (UTC); "
+                               "er "
                                "funktioniert nur einmal:\n\n{right}\n\nWenn Sie nichts angefordert "
-                               "haben, ignorieren Sie diese E-Mail: Ihr Passwort ändert sich nicht.\n",
+                               "haben, ignorieren Sie diese E-Mail: Ihr Passwort ändert sich "
+                               "nicht.\n",
                 },
         [MSG_MAIL_ADMINS_SUBJECT] =
                 {
@@ -320,22 +335,30 @@ static const char *const templates[MSG_COUNT][RIGHTS_LANG_COUNT] = {
                 },
         [MSG_MAIL_ADMINS_BODY] =
                 {
-                        [EN] = "Hello,\n\nsomeone asked to reset the password of the portal account "
-                               "{user} ({org}).\nYour administrator has not allowed you to change it "
-                               "yourself: please contact one of your administrators:\n\n{right}\n\nIf "
+                        [EN] = "Hello,\n\nsomeone asked to reset the password of the portal "
+                               "account "
+                               "{user} ({org}).\nYour administrator has not allowed you to change "
+                               "it "
+                               "yourself: please contact one of your "
+                               "administrators:\n\n{right}\n\nIf "
                                "you cannot reach them, contact the portal's customer service.\n",
-                        [NL] = "Hallo,\n\niemand heeft gevraagd het wachtwoord van het portaalaccount "
+                        [NL] = "Hallo,\n\niemand heeft gevraagd het wachtwoord van het "
+                               "portaalaccount "
                                "{user} ({org}) opnieuw in te stellen.\nUw beheerder heeft u niet "
                                "toegestaan het zelf te wijzigen: neem contact op met een van uw "
                                "beheerders:\n\n{right}\n\nAls u hen niet kunt bereiken, neem dan "
                                "contact op met de klantendienst van het portaal.\n",
-                        [FR] = "Bonjour,\n\nquelqu'un a demandé la réinitialisation du mot de passe du "
-                               "compte {user} ({org}) sur le portail.\nVotre administrateur ne vous a "
+                        [FR] = "Bonjour,\n\nquelqu'un a demandé la réinitialisation du mot de "
+                               "passe du "
+                               "compte {user} ({org}) sur le portail.\nVotre administrateur ne "
+                               "vous a "
                                "pas attribué le droit de le changer vous-même : veuillez contacter "
-                               "l'un de vos administrateurs :\n\n{right}\n\nSi vous n'arrivez pas à "
+                               "l'un de vos administrateurs :\n\n{right}\n\nSi vous n'arrivez pas "
+                               "à "
                                "les joindre, contactez le service clients du portail.\n",
                         [DE] = "Guten Tag,\n\njemand hat das Zurücksetzen des Passworts des "
-                               "Portalkontos {user} ({org}) angefordert.\nIhr Administrator hat Ihnen "
+                               "Portalkontos {user} ({org}) angefordert.\nIhr Administrator hat "
+                               "Ihnen "
                                "nicht erlaubt, es selbst zu ändern: Bitte wenden Sie sich an einen "
                                "Ihrer Administratoren:\n\n{right}\n\nWenn Sie sie nicht erreichen, "
                                "wenden Sie sich an den Kundendienst des Portals.\n",
@@ -350,16 +373,20 @@ static const char *const templates[MSG_COUNT][RIGHTS_LANG_COUNT] = {
         [MSG_MAIL_USERNAMES_BODY] =
                 {
                         [EN] = "Hello,\n\nthese portal accounts use the address "
-                               "{user}:\n\n{right}\n\nA separate mail tells, for each of them, how to "
+                               "{user}:\n\n{right}\n\nA separate mail tells, for each of them, how "
+                               "to "
                                "reset its password.\n",
                         [NL] = "Hallo,\n\ndeze portaalaccounts gebruiken het adres "
-                               "{user}:\n\n{right}\n\nEen aparte e-mail vertelt voor elk ervan hoe u "
+                               "{user}:\n\n{right}\n\nEen aparte e-mail vertelt voor elk ervan hoe "
+                               "u "
                                "het wachtwoord opnieuw instelt.\n",
                         [FR] = "Bonjour,\n\nces comptes du portail utilisent l'adresse {user} "
-                               ":\n\n{right}\n\nUn e-mail séparé indique, pour chacun d'eux, comment "
+                               ":\n\n{right}\n\nUn e-mail séparé indique, pour chacun d'eux, "
+                               "comment "
                                "réinitialiser son mot de passe.\n",
                         [DE] = "Guten Tag,\n\ndiese Portalkonten verwenden die Adresse "
-                               "{user}:\n\n{right}\n\nEine eigene E-Mail erklärt für jedes von ihnen, "
+                               "{user}:\n\n{right}\n\nEine eigene E-Mail erklärt für jedes von "
+                               "ihnen, "
                                "wie Sie sein Passwort zurücksetzen.\n",
                 },
 };
