@@ -553,3 +553,36 @@ int changeset_apply(struct changeset *cs, LDAP *ld, const struct config *conf)
 	free(a.queue);
 	return rc;
 }
+
+int changeset_add_attrs(uint64_t *hash, struct changeset *cs, const char *dn,
+                        const struct projection *p, const struct config *conf, uint64_t cur)
+{
+	const char **names = NULL, **values = NULL;
+	size_t i, k, nv;
+	int rc = -1;
+
+	names = calloc(p->nattrs + 1, sizeof(*names));
+	values = calloc(p->nattrs + 1, sizeof(*values));
+	if (names == NULL || values == NULL)
+		goto cleanup;
+	for (i = 0; i < p->nattrs; i++) {
+		names[i] = p->attrs[i].name;
+		values[i] = p->attrs[i].value;
+	}
+	*hash = project_attr_hash(names, values, p->nattrs);
+	if (*hash != cur) {
+		for (k = 0; k < conf->nattrs; k++) {
+			for (nv = 0, i = 0; i < p->nattrs; i++)
+				if (strcasecmp(p->attrs[i].name, conf->attrs[k]) == 0)
+					values[nv++] = p->attrs[i].value;
+			if (changeset_add(cs, CH_ATTR_REPLACE, dn, conf->attrs[k], values, nv, 1) !=
+			    0)
+				goto cleanup;
+		}
+	}
+	rc = 0;
+cleanup:
+	free(names);
+	free(values);
+	return rc;
+}

@@ -292,6 +292,12 @@ void changeset_init(struct changeset *cs);
 int changeset_add(struct changeset *cs, enum change_kind kind, const char *dn, const char *attr,
                   const char *const *values, size_t n, int copy);
 int changeset_add_mods(struct changeset *cs, enum change_kind kind, const char *dn, LDAPMod **mods);
+/* One user's projected attributes (rights.yaml `attribute:` rules): each
+ * attribute of conf->attrs replaced in the set, only when the projection's
+ * hash differs from cur; *hash receives it. The full reconcile and the
+ * incremental updates share this. */
+int changeset_add_attrs(uint64_t *hash, struct changeset *cs, const char *dn,
+                        const struct projection *p, const struct config *conf, uint64_t cur);
 int changeset_apply(struct changeset *cs, LDAP *ld, const struct config *conf);
 /* LDAPMod arrays for CH_ENTRY_ADD/MODIFY, freed by the set (or by
  * mods_release() if never added). */

@@ -272,17 +272,6 @@ static int lookup_str(const struct strtab *t, uint32_t id, rights_str *out)
 	return 0;
 }
 
-/* The attribute values of a projection for one attribute name. */
-static size_t attr_values(const char **out, const struct projection *p, const char *name)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < p->nattrs; i++)
-		if (strcasecmp(p->attrs[i].name, name) == 0)
-			out[n++] = p->attrs[i].value;
-	return n;
-}
-
 /* §2.3.1: the delegation cn=<app>@<user's org> under the grant's scope. */
 static int deleg_find(uint32_t *did, const struct reconcile *r, const struct r_grant *g,
                       const struct r_user *u)
@@ -307,8 +296,7 @@ static int project_one(struct reconcile *r, uint32_t uid, struct scratch *s, str
 	struct r_user *u = &r->u[uid];
 	const struct r_grant *g;
 	proj_user pu;
-	const char **names = NULL, **values = NULL;
-	size_t ng = 0, nv = 0, i, k, total = 0;
+	size_t ng = 0, nv = 0, i, total = 0;
 	uint32_t gi, did, gid;
 	uint64_t want;
 	int rc = -1;
@@ -355,29 +343,12 @@ static int project_one(struct reconcile *r, uint32_t uid, struct scratch *s, str
 		if (group_id(&gid, r, p->groups[i]) != 0 || pairs_add(&r->want, gid, uid) != 0)
 			return -1;
 
-	names = calloc(p->nattrs + 1, sizeof(*names));
-	values = calloc(p->nattrs + 1, sizeof(*values));
-	if (names == NULL || values == NULL)
+	if (changeset_add_attrs(&want, &r->cs, u->dn, p, conf, u->cur) != 0)
 		goto cleanup;
-	for (i = 0; i < p->nattrs; i++) {
-		names[i] = p->attrs[i].name;
-		values[i] = p->attrs[i].value;
-	}
-	want = project_attr_hash(names, values, p->nattrs);
-	if (want != u->cur) {
-		for (k = 0; k < conf->nattrs; k++) {
-			nv = attr_values(values, p, conf->attrs[k]);
-			if (changeset_add(&r->cs, CH_ATTR_REPLACE, u->dn, conf->attrs[k], values,
-			                  nv, 1) != 0)
-				goto cleanup;
-		}
-	}
 	if (ustate_set(r->us, r->users.strs[uid], u->active, want) != 0)
 		goto cleanup;
 	rc = 0;
 cleanup:
-	free(names);
-	free(values);
 	return rc;
 }
 

@@ -522,9 +522,8 @@ static int user_diff(struct update *u, const char *key, const struct uread *r, L
 	struct gchange *gc;
 	struct berval **owner;
 	LDAPMessage *e;
-	const char **names = NULL, **values = NULL;
 	char **want = NULL, *gdn = NULL, *gkey = NULL, *okey, *member;
-	size_t i, j, k, nv;
+	size_t i, k;
 	int owned, found, rc = -1;
 	uint64_t hash = 0;
 
@@ -610,25 +609,8 @@ static int user_diff(struct update *u, const char *key, const struct uread *r, L
 		rc = 0;
 		goto cleanup;
 	}
-	names = calloc(p->nattrs + 1, sizeof(*names));
-	values = calloc(p->nattrs + 1, sizeof(*values));
-	if (names == NULL || values == NULL)
+	if (changeset_add_attrs(&hash, &u->cs, r->dn, p, conf, r->cur) != 0)
 		goto cleanup;
-	for (i = 0; i < p->nattrs; i++) {
-		names[i] = p->attrs[i].name;
-		values[i] = p->attrs[i].value;
-	}
-	hash = project_attr_hash(names, values, p->nattrs);
-	if (hash != r->cur) {
-		for (k = 0; k < conf->nattrs; k++) {
-			for (nv = 0, j = 0; j < p->nattrs; j++)
-				if (strcasecmp(p->attrs[j].name, conf->attrs[k]) == 0)
-					values[nv++] = p->attrs[j].value;
-			if (changeset_add(&u->cs, CH_ATTR_REPLACE, r->dn, conf->attrs[k], values,
-			                  nv, 1) != 0)
-				goto cleanup;
-		}
-	}
 	if (ustate_set(u->us, key, r->active, hash) != 0)
 		goto cleanup;
 	rc = 0;
@@ -638,8 +620,6 @@ cleanup:
 	free(want);
 	free(gkey);
 	ldap_memfree(gdn);
-	free(names);
-	free(values);
 	free(pg);
 	return rc;
 }
