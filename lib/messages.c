@@ -389,6 +389,92 @@ static const char *const templates[MSG_COUNT][RIGHTS_LANG_COUNT] = {
                                "ihnen, "
                                "wie Sie sein Passwort zurücksetzen.\n",
                 },
+        /* rule 0: attribute options ("umManage;lang-en") are matched by
+         * filters on the bare name, so they are refused everywhere */
+        [MSG_ATTR_OPTION] =
+                {
+                        [EN] = "{right} cannot be written on {user}: attribute options are not "
+                               "accepted in the portal",
+                        [NL] = "{right} kan niet op {user} worden geschreven: attribuutopties "
+                               "worden in het portaal niet aanvaard",
+                        [FR] = "{right} ne peut pas être écrit sur {user} : les options "
+                               "d'attribut ne sont pas acceptées dans le portail",
+                        [DE] = "{right} kann nicht auf {user} geschrieben werden: "
+                               "Attributoptionen werden im Portal nicht akzeptiert",
+                },
+        [MSG_SHAPE_CLASS] =
+                {
+                        [EN] = "{user} cannot have the object class {right}: it is not one of "
+                               "the classes of this kind of portal entry",
+                        [NL] = "{user} kan de objectklasse {right} niet hebben: ze hoort niet "
+                               "bij dit soort portaalitem",
+                        [FR] = "{user} ne peut pas avoir la classe d'objet {right} : elle ne "
+                               "fait pas partie de ce type d'entrée du portail",
+                        [DE] = "{user} kann die Objektklasse {right} nicht haben: sie gehört "
+                               "nicht zu dieser Art von Portaleintrag",
+                },
+        [MSG_SHAPE_ATTR] =
+                {
+                        [EN] = "{right} is not an attribute of {user}'s kind of portal entry, "
+                               "so it cannot be written",
+                        [NL] = "{right} is geen attribuut van het soort portaalitem van {user}, "
+                               "dus het kan niet worden geschreven",
+                        [FR] = "{right} n'est pas un attribut de ce type d'entrée du portail "
+                               "({user}), il ne peut donc pas être écrit",
+                        [DE] = "{right} ist kein Attribut dieser Art von Portaleintrag ({user}) "
+                               "und kann daher nicht geschrieben werden",
+                },
+        [MSG_ATTR_NOT_YOURS] =
+                {
+                        [EN] = "you may not change {right} of {user}: only the portal's "
+                               "operators or the portal itself do",
+                        [NL] = "u mag {right} van {user} niet wijzigen: alleen de operatoren "
+                               "van het portaal of het portaal zelf doen dat",
+                        [FR] = "vous ne pouvez pas modifier {right} de {user} : seuls les "
+                               "opérateurs du portail ou le portail lui-même le font",
+                        [DE] = "Sie dürfen {right} von {user} nicht ändern: nur die Betreiber "
+                               "des Portals oder das Portal selbst tun das",
+                },
+        [MSG_CONTROL] =
+                {
+                        [EN] = "the {right} control is reserved to the portal's operators, so "
+                               "you cannot use it to change {user}",
+                        [NL] = "de besturing {right} is voorbehouden aan de operatoren van het "
+                               "portaal, dus u kunt ze niet gebruiken om {user} te wijzigen",
+                        [FR] = "le contrôle {right} est réservé aux opérateurs du portail, vous "
+                               "ne pouvez donc pas l'utiliser pour modifier {user}",
+                        [DE] = "die Steuerung {right} ist den Betreibern des Portals "
+                               "vorbehalten, daher können Sie damit {user} nicht ändern",
+                },
+        [MSG_NO_SHAPE] =
+                {
+                        [EN] = "{user} is not a place for an entry in the portal",
+                        [NL] = "{user} is geen plaats voor een item in het portaal",
+                        [FR] = "{user} n'est pas un emplacement d'entrée du portail",
+                        [DE] = "{user} ist kein Ort für einen Eintrag im Portal",
+                },
+        [MSG_UID_TAKEN] =
+                {
+                        [EN] = "the username {right} is already taken in the portal, so {user} "
+                               "cannot have it",
+                        [NL] = "de gebruikersnaam {right} is al in gebruik in het portaal, dus "
+                               "{user} kan hem niet krijgen",
+                        [FR] = "le nom d'utilisateur {right} est déjà utilisé dans le portail, "
+                               "{user} ne peut donc pas le recevoir",
+                        [DE] = "der Benutzername {right} ist im Portal bereits vergeben, daher "
+                               "kann {user} ihn nicht erhalten",
+                },
+        [MSG_WRONG_PASSWORD] =
+                {
+                        [EN] = "the current password you gave is not correct, so the password "
+                               "of {user} was not changed",
+                        [NL] = "het huidige wachtwoord dat u opgaf is niet juist, dus het "
+                               "wachtwoord van {user} werd niet gewijzigd",
+                        [FR] = "le mot de passe actuel que vous avez donné n'est pas correct, "
+                               "le mot de passe de {user} n'a donc pas été modifié",
+                        [DE] = "das angegebene aktuelle Passwort ist nicht korrekt, daher wurde "
+                               "das Passwort von {user} nicht geändert",
+                },
 };
 
 #define V_COUNT (RIGHTS_V_EMPTY + 1)

@@ -229,6 +229,14 @@ typedef enum rights_msg {
 	MSG_MAIL_ADMINS_BODY,
 	MSG_MAIL_USERNAMES_SUBJECT,
 	MSG_MAIL_USERNAMES_BODY,
+	MSG_ATTR_OPTION,    /* rule 0: {right} is an attribute with options */
+	MSG_SHAPE_CLASS,    /* rule 0: {right} is an object class the kind does not have */
+	MSG_SHAPE_ATTR,     /* rule 0: {right} is no attribute of the kind */
+	MSG_ATTR_NOT_YOURS, /* rule 0: {right} is not the writer's to write */
+	MSG_CONTROL,        /* rule 0: {right} names a control only operators may use */
+	MSG_NO_SHAPE,       /* rule 0: {user} is no place for an entry */
+	MSG_UID_TAKEN,      /* slapo-unique: {right} is somebody's username already */
+	MSG_WRONG_PASSWORD, /* §3.2: the current password given is not the right one */
 	MSG_COUNT
 } rights_msg;
 
@@ -259,5 +267,121 @@ size_t messages_format(char *buf, size_t size, rights_msg id, rights_lang lang,
  * and one lower-case letter. Returns RIGHTS_OK, or RIGHTS_EINVAL with *why
  * one of MSG_PASSWORD_SHORT, MSG_PASSWORD_NO_UPPER, MSG_PASSWORD_NO_LOWER. */
 int password_quality(rights_msg *why, const char *password, size_t len, size_t min_length);
+
+/* ---- shapes (shape.c): DESIGN rule 0 ------------------------------------ */
+
+/* What an entry is, from its DN alone (DESIGN §2). */
+typedef enum rights_kind {
+	RIGHTS_KIND_OUTSIDE = 0, /* not the portal's: ACLs decide */
+	RIGHTS_KIND_ORGS,        /* ou=organizations itself */
+	RIGHTS_KIND_ORG,         /* o=X */
+	RIGHTS_KIND_CONTAINER,   /* ou=users|billing|contracts|delegations,o=X */
+	RIGHTS_KIND_USER,        /* uid=U,ou=users,o=X */
+	RIGHTS_KIND_GRANT,       /* cn=app@scope,uid=U,ou=users,o=X */
+	RIGHTS_KIND_BILLING,     /* umBillingId=B,ou=billing,o=X */
+	RIGHTS_KIND_CONTRACT,    /* umContractId=C,ou=contracts,o=X */
+	RIGHTS_KIND_DELEGATION,  /* cn=app@router,ou=delegations,o=X */
+	RIGHTS_KIND_UNKNOWN,     /* under ou=organizations, no portal shape */
+	RIGHTS_KIND_PROTECTED,   /* under ou=groups or ou=applications */
+	RIGHTS_KIND_SYSTEM,      /* under ou=system */
+	RIGHTS_KIND_COUNT
+} rights_kind;
+
+/* A parsed portal DN. Strings point into the parsed text; offsets are
+ * where the user's ("uid=") and the organisation's ("o=") RDNs start. */
+typedef struct rights_dn {
+	rights_kind kind;
+	rights_str org;   /* X */
+	rights_str uid;   /* USER, GRANT */
+	rights_str app;   /* GRANT, DELEGATION */
+	rights_str scope; /* GRANT: the org the rights are on; DELEGATION: the router */
+	rights_str id;    /* BILLING, CONTRACT: the id; CONTAINER: the ou */
+	size_t user_off;
+	size_t org_off;
+} rights_dn;
+
+/* `rel` is a normalised DN without ",ou=organizations,<suffix>" (empty for
+ * that entry itself). Never fails: what is not a portal shape (multi-valued
+ * or escaped RDNs, other depths or types) is RIGHTS_KIND_UNKNOWN. */
+int portal_dn_parse(rights_dn *out, rights_str rel);
+
+/* "app@org" (grant and delegation RDN values): exactly one '@', both
+ * halves non-empty. RIGHTS_OK or RIGHTS_EINVAL. */
+int grant_name_parse(rights_str *app, rights_str *scope, rights_str name);
+
+/* Who writes, as the shapes see it: an administrator writing someone else
+ * of its organisation, or a user writing its own entry. */
+typedef enum rights_role {
+	RIGHTS_ROLE_OPERATOR = 0,
+	RIGHTS_ROLE_PROVISIONER,
+	RIGHTS_ROLE_ADMIN,
+	RIGHTS_ROLE_SELF,
+	RIGHTS_ROLE_COUNT
+} rights_role;
+
+typedef enum rights_shape_verdict {
+	RIGHTS_SHAPE_OK = 0,
+	RIGHTS_SHAPE_FOREIGN,   /* not an attribute of this kind of entry at all */
+	RIGHTS_SHAPE_NOT_YOURS, /* an attribute of the kind, not for this role */
+} rights_shape_verdict;
+
+/* May `role` write attribute `attr` (its name, without options, compared
+ * case-insensitively) on an entry of `kind`? */
+rights_shape_verdict shape_attr_check(rights_kind kind, rights_role role, rights_str attr);
+
+/* Are `classes` (an entry's objectClass values) exactly a shape of `kind`:
+ * every required class, nothing outside the allowed ones? RIGHTS_OK, or
+ * RIGHTS_EINVAL with *bad the offending or missing class (borrowed). */
+int shape_classes_check(rights_str *bad, rights_kind kind, const rights_str *classes, size_t n);
+
+/* Result codes of place_check(): the LDAP codes they stand for (rule 9). */
+enum {
+	RIGHTS_R_OK = 0,
+	RIGHTS_R_CONSTRAINT = 19, /* constraintViolation */
+	RIGHTS_R_PERMISSION = 50, /* insufficientAccessRights */
+	RIGHTS_R_UNWILLING = 53,  /* unwillingToPerform */
+};
+
+typedef enum rights_writer {
+	RIGHTS_WRITER_ANONYMOUS = 0,
+	RIGHTS_WRITER_OPERATOR,
+	RIGHTS_WRITER_PROVISIONER,
+	RIGHTS_WRITER_USER,
+	RIGHTS_WRITER_OTHER, /* any other identity, e.g. an e-application */
+} rights_writer;
+
+/* Who writes where, from the two DNs alone. */
+typedef struct rights_place {
+	rights_writer writer;
+	int writer_active; /* USER: umStatus active (user_is_active) */
+	int writer_admin;  /* USER: user_is_admin */
+	rights_str writer_org;
+	rights_kind kind; /* the target's */
+	rights_str target_org;
+	int target_is_self; /* USER: the writer's entry; GRANT: one of its grants */
+	int target_is_mail; /* SYSTEM: under the recovery mail queue */
+} rights_place;
+
+/* Rules 1, 2, 6 and 7 as far as the DNs decide them, before anything is
+ * fetched, so that the answer is the same whether the target exists or not
+ * (DESIGN rule 0). RIGHTS_R_OK, or a code with *why. */
+int place_check(rights_msg *why, const rights_place *p);
+
+/* ---- users (user.c) ----------------------------------------------------- */
+
+/* umStatus values: active only if exactly one value, "active" (§3.1);
+ * anything else, including nothing, is not active (fail closed). */
+int user_is_active(const rights_str *status, size_t n);
+/* umManage holds users or admins (§2.2.4): an administrator. */
+int user_is_admin(const rights_str *manage, size_t n);
+/* §2.2.3 field values: preferredLanguage exactly nl|fr|de|en, mail well
+ * formed, umStatus active|deactivated, umGender male|female. RIGHTS_OK or
+ * RIGHTS_EINVAL with *why (MSG_BAD_LANGUAGE, MSG_BAD_MAIL, MSG_BAD_FIELD).
+ * Attributes not named here are RIGHTS_OK. */
+int user_field_check(rights_msg *why, rights_str attr, rights_str value);
+/* RFC 4514 escaping of an attribute value for a DN string: specials and
+ * leading/trailing spaces and '#', control bytes as \\XX. Always
+ * NUL-terminates; returns the length needed (like snprintf). */
+size_t dn_value_escape(char *out, size_t size, rights_str value);
 
 #endif

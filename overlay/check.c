@@ -85,12 +85,9 @@ static int delegate_holds_manage(const delegate_writer *w, const char *id)
 	return delegate_value_has(w->manage, &bv);
 }
 
-static int delegate_is_admin_entry(Entry *e)
+static int delegate_is_admin_entry(Operation *op, Entry *e)
 {
-	BerVarray m = delegate_vals(e, delegate_ad.manage);
-
-	return delegate_value_has(m, &(struct berval)BER_BVC("users")) ||
-	       delegate_value_has(m, &(struct berval)BER_BVC("admins"));
+	return delegate_vals_ask(op, delegate_vals(e, delegate_ad.manage), user_is_admin);
 }
 
 /* The display name of a user (its uid as typed) or an organisation. */
@@ -158,40 +155,11 @@ static void delegate_manage_label(delegate_verdict *v, delegate_x *x, const char
 
 /* ---- users (rules 2, 3, 4, 5, 6, 7) ------------------------------------ */
 
-static int delegate_mail_valid(struct berval *m)
-{
-	char *at = memchr(m->bv_val, '@', m->bv_len);
-	ber_len_t i, dom;
-
-	if (!at || at == m->bv_val || memchr(at + 1, '@', m->bv_len - (at + 1 - m->bv_val)))
-		return 0;
-	dom = at + 1 - m->bv_val;
-	if (dom >= m->bv_len || !memchr(at + 1, '.', m->bv_len - dom) || m->bv_val[dom] == '.' ||
-	    m->bv_val[m->bv_len - 1] == '.')
-		return 0;
-	for (i = 0; i < m->bv_len; i++) {
-		unsigned char c = m->bv_val[i];
-		if (c <= ' ' || c == 0x7f || strchr("()<>,;:\\\"[]", c))
-			return 0;
-	}
-	return 1;
-}
-
-static int delegate_one_of(struct berval *v, const char *const *allowed)
-{
-	for (; *allowed; allowed++) {
-		if (strlen(*allowed) == v->bv_len && !strncasecmp(*allowed, v->bv_val, v->bv_len))
-			return 1;
-	}
-	return 0;
-}
-
 /* §2.2.3: the fields of the "Information client" form. */
 static int delegate_validate_user(delegate_verdict *v, delegate_x *x, Entry *before, Entry *after)
 {
-	static const char *const langs[] = {"nl", "fr", "de", "en", NULL};
-	static const char *const statuses[] = {"active", "deactivated", NULL};
-	static const char *const genders[] = {"male", "female", NULL};
+	AttributeDescription *fields[] = {delegate_ad.pref_lang, delegate_ad.mail,
+	                                  delegate_ad.status, delegate_ad.gender, NULL};
 	AttributeDescription *required[] = {delegate_ad.uid,
 	                                    delegate_ad.given_name,
 	                                    delegate_ad.sn,
@@ -223,29 +191,21 @@ static int delegate_validate_user(delegate_verdict *v, delegate_x *x, Entry *bef
 		             required[i]->ad_cname.bv_val, required[i]->ad_cname.bv_len);
 		return delegate_refuse(v, LDAP_CONSTRAINT_VIOLATION, MSG_MISSING_FIELD);
 	}
-	old = delegate_vals(before, delegate_ad.pref_lang);
-	for (val = delegate_vals(after, delegate_ad.pref_lang); val && val->bv_val; val++) {
-		if (!delegate_bv_in(old, val) && !delegate_one_of(val, langs)) {
+	/* lib's user_field_check() for every value this write brings in (an old
+	 * entry's odd value is not this write's fault) */
+	for (i = 0; fields[i]; i++) {
+		rights_str name = {fields[i]->ad_cname.bv_val, fields[i]->ad_cname.bv_len};
+		rights_msg why;
+		old = delegate_vals(before, fields[i]);
+		for (val = delegate_vals(after, fields[i]); val && val->bv_val; val++) {
+			rights_str value = {val->bv_val, val->bv_len};
+			if (delegate_bv_in(old, val) ||
+			    user_field_check(&why, name, value) == RIGHTS_OK)
+				continue;
 			delegate_set(v->reason, sizeof(v->reason), &v->args.right, val->bv_val,
 			             val->bv_len);
-			return delegate_refuse(v, LDAP_CONSTRAINT_VIOLATION, MSG_BAD_LANGUAGE);
+			return delegate_refuse(v, LDAP_CONSTRAINT_VIOLATION, why);
 		}
-	}
-	old = delegate_vals(before, delegate_ad.mail);
-	for (val = delegate_vals(after, delegate_ad.mail); val && val->bv_val; val++) {
-		if (!delegate_bv_in(old, val) && !delegate_mail_valid(val)) {
-			delegate_set(v->reason, sizeof(v->reason), &v->args.right, val->bv_val,
-			             val->bv_len);
-			return delegate_refuse(v, LDAP_CONSTRAINT_VIOLATION, MSG_BAD_MAIL);
-		}
-	}
-	for (val = delegate_vals(after, delegate_ad.status); val && val->bv_val; val++) {
-		if (!delegate_one_of(val, statuses))
-			goto bad_field;
-	}
-	for (val = delegate_vals(after, delegate_ad.gender); val && val->bv_val; val++) {
-		if (!delegate_one_of(val, genders))
-			goto bad_field;
 	}
 	for (val = delegate_vals(after, delegate_ad.manage); val && val->bv_val; val++) {
 		rights_str id = {val->bv_val, val->bv_len};
@@ -362,10 +322,10 @@ static int delegate_check_user(delegate_verdict *v, delegate_x *x, Entry *before
 			}
 		} else {
 			/* rule 2, §2.2.4: users for users, admins for admins */
-			const char *need =
-			        delegate_is_admin_entry(before) || delegate_is_admin_entry(after)
-			                ? "admins"
-			                : "users";
+			const char *need = delegate_is_admin_entry(x->op, before) ||
+			                                   delegate_is_admin_entry(x->op, after)
+			                           ? "admins"
+			                           : "users";
 			if (!delegate_holds_manage(w, need)) {
 				delegate_manage_label(v, x, need, strlen(need));
 				return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS,
@@ -503,7 +463,7 @@ static int delegate_check_grant(delegate_verdict *v, delegate_x *x, Entry *befor
 	int user_admin = 0, users_router, cross, rc = LDAP_SUCCESS;
 
 	if (delegate_entry_get(x->op, x->on, &user_ndn, &user) == LDAP_SUCCESS) {
-		user_admin = delegate_is_admin_entry(user);
+		user_admin = delegate_is_admin_entry(x->op, user);
 		delegate_user_name(v, user, &user_ndn);
 		delegate_entry_release(x->op, x->on, user);
 	} else {
@@ -629,7 +589,6 @@ int delegate_check_write(delegate_verdict *v, Operation *op, slap_overinst *on,
                          Entry *after)
 {
 	delegate_x x;
-	struct berval writer_org, target_org;
 
 	memset(v, 0, sizeof(*v));
 	x.op = op;
@@ -640,41 +599,11 @@ int delegate_check_write(delegate_verdict *v, Operation *op, slap_overinst *on,
 	x.privileged = w->who == DW_OPERATOR || w->who == DW_PROVISIONER;
 	x.lang = w->lang;
 
-	switch (t->kind) {
-	case DK_OUTSIDE:
-		return LDAP_SUCCESS;
-	case DK_PROTECTED:
-	case DK_ORG_OTHER:
-		/* rule 6: the catalogue and projections are the provisioner's,
-		 * the organisations and their resources the operator's */
-		if (w->who == DW_OPERATOR || (w->who == DW_PROVISIONER && t->kind == DK_PROTECTED))
-			return LDAP_SUCCESS;
-		delegate_set(v->user, sizeof(v->user), &v->args.user, op->o_req_dn.bv_val,
-		             op->o_req_dn.bv_len);
-		return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_PROTECTED);
-	default:
-		break;
-	}
-	if (!x.privileged) {
+	/* delegate_check_place() decided who and where; rules 2 to 8 here */
+	if (w->who == DW_USER)
 		delegate_set(v->user, sizeof(v->user), &v->args.user,
 		             t->kind == DK_DELEGATION ? t->scope.bv_val : t->uid.bv_val,
 		             t->kind == DK_DELEGATION ? t->scope.bv_len : t->uid.bv_len);
-		if (w->who == DW_ANONYMOUS)
-			return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_ANONYMOUS);
-		if (w->who != DW_USER)
-			return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_NOT_ADMIN);
-		if (!w->active)
-			return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_WRITER_INACTIVE);
-		/* rule 1 */
-		writer_org = w->dn.org;
-		target_org = t->org;
-		if (!delegate_bv_eq_ci(&writer_org, &target_org)) {
-			delegate_org_name(v, &x, &target_org, &v->args.org);
-			return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_OTHER_ORG);
-		}
-		if (!w->is_admin && !(t->kind == DK_USER && dn_match(&op->o_ndn, &t->user_ndn)))
-			return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_NOT_ADMIN);
-	}
 	switch (t->kind) {
 	case DK_USER:
 		return delegate_check_user(v, &x, before, after);
@@ -685,6 +614,192 @@ int delegate_check_write(delegate_verdict *v, Operation *op, slap_overinst *on,
 	default:
 		return LDAP_SUCCESS;
 	}
+}
+
+/* ---- who and where, then shapes (DESIGN rule 0) ------------------------- */
+
+static rights_str delegate_str(const struct berval *bv)
+{
+	rights_str s = {bv->bv_val, bv->bv_len};
+
+	return s;
+}
+
+/* From the DNs alone, before anything is fetched: the same code and text
+ * whether the target exists or not. Names in the text are the ones the
+ * writer typed, never read from another organisation. */
+int delegate_check_place(delegate_verdict *v, Operation *op, const delegate_writer *w,
+                         const delegate_target *t)
+{
+	static const rights_writer writers[] = {
+	        [DW_ANONYMOUS] = RIGHTS_WRITER_ANONYMOUS,
+	        [DW_OPERATOR] = RIGHTS_WRITER_OPERATOR,
+	        [DW_PROVISIONER] = RIGHTS_WRITER_PROVISIONER,
+	        [DW_USER] = RIGHTS_WRITER_USER,
+	        [DW_OTHER] = RIGHTS_WRITER_OTHER,
+	};
+	rights_place p;
+	rights_msg why = MSG_PROTECTED;
+	int code;
+
+	memset(v, 0, sizeof(*v));
+	memset(&p, 0, sizeof(p));
+	p.writer = writers[w->who];
+	p.writer_active = w->active;
+	p.writer_admin = w->is_admin;
+	p.writer_org = delegate_str(&w->dn.org);
+	p.kind = t->kind;
+	p.target_org = delegate_str(&t->org);
+	p.target_is_self = w->who == DW_USER && t->user_ndn.bv_val &&
+	                   dn_match(&op->o_ndn, (struct berval *)&t->user_ndn);
+	p.target_is_mail = t->in_mail;
+	code = place_check(&why, &p);
+	if (code == RIGHTS_R_OK)
+		return LDAP_SUCCESS;
+	if (t->kind == DK_USER || t->kind == DK_GRANT)
+		delegate_set(v->user, sizeof(v->user), &v->args.user, t->uid.bv_val, t->uid.bv_len);
+	else if (t->kind == DK_DELEGATION)
+		delegate_set(v->user, sizeof(v->user), &v->args.user, t->scope.bv_val,
+		             t->scope.bv_len);
+	else
+		delegate_set(v->user, sizeof(v->user), &v->args.user, op->o_req_dn.bv_val,
+		             op->o_req_dn.bv_len);
+	if (t->org.bv_val)
+		delegate_set(v->org, sizeof(v->org), &v->args.org, t->org.bv_val, t->org.bv_len);
+	if (why == MSG_SELF_RIGHTS)
+		delegate_set(v->right, sizeof(v->right), &v->args.right, t->app.bv_val,
+		             t->app.bv_len);
+	return delegate_refuse(v, code, why);
+}
+
+static int delegate_shape_refuse(delegate_verdict *v, Operation *op, const delegate_target *t,
+                                 int code, rights_msg msg, const char *what, size_t len)
+{
+	if (t->kind == DK_USER || t->kind == DK_GRANT)
+		delegate_set(v->user, sizeof(v->user), &v->args.user, t->uid.bv_val, t->uid.bv_len);
+	else
+		delegate_set(v->user, sizeof(v->user), &v->args.user, op->o_req_dn.bv_val,
+		             op->o_req_dn.bv_len);
+	delegate_set(v->right, sizeof(v->right), &v->args.right, what, len);
+	return delegate_refuse(v, code, msg);
+}
+
+static int delegate_option_refused(delegate_verdict *v, Operation *op, const delegate_target *t,
+                                   AttributeDescription *ad)
+{
+	/* "umManage;lang-en: admins" is found by (umManage=admins): a tagged
+	 * value is the same right written past every check */
+	if (BER_BVISEMPTY(&ad->ad_tags))
+		return LDAP_SUCCESS;
+	return delegate_shape_refuse(v, op, t, LDAP_CONSTRAINT_VIOLATION, MSG_ATTR_OPTION,
+	                             ad->ad_cname.bv_val, ad->ad_cname.bv_len);
+}
+
+/* Attribute options, refused everywhere in the portal's entries, first. */
+int delegate_check_options(delegate_verdict *v, Operation *op, const delegate_target *t)
+{
+	Modifications *ml;
+	Attribute *a;
+
+	memset(v, 0, sizeof(*v));
+	if (t->kind == DK_OUTSIDE || t->kind == DK_PROTECTED)
+		return LDAP_SUCCESS; /* the catalogue's labels are description;lang-xx */
+	if (op->o_tag == LDAP_REQ_ADD) {
+		for (a = op->ora_e->e_attrs; a; a = a->a_next)
+			if (delegate_option_refused(v, op, t, a->a_desc))
+				return v->code;
+	} else if (op->o_tag == LDAP_REQ_MODIFY) {
+		for (ml = op->orm_modlist; ml; ml = ml->sml_next)
+			if (delegate_option_refused(v, op, t, ml->sml_desc))
+				return v->code;
+	}
+	return LDAP_SUCCESS;
+}
+
+static int delegate_attr_refused(delegate_verdict *v, Operation *op, const delegate_target *t,
+                                 rights_role role, AttributeDescription *ad, int mod_op,
+                                 BerVarray values)
+{
+	AttributeType *at = ad->ad_type;
+	rights_shape_verdict sv;
+
+	/* the server's own (entryCSN, creatorsName...): the frontend refuses
+	 * them to clients unless Relax, which only operators may send */
+	if (is_at_no_user_mod(at))
+		return LDAP_SUCCESS;
+	sv = shape_attr_check(t->kind, role, delegate_str(&at->sat_cname));
+	if (sv == RIGHTS_SHAPE_FOREIGN)
+		return delegate_shape_refuse(v, op, t, LDAP_CONSTRAINT_VIOLATION, MSG_SHAPE_ATTR,
+		                             at->sat_cname.bv_val, at->sat_cname.bv_len);
+	if (sv == RIGHTS_SHAPE_NOT_YOURS)
+		return delegate_shape_refuse(v, op, t, LDAP_INSUFFICIENT_ACCESS, MSG_ATTR_NOT_YOURS,
+		                             at->sat_cname.bv_val, at->sat_cname.bv_len);
+	/* DESIGN rule 0: administrators may lift a lockout, never set one */
+	if (role == RIGHTS_ROLE_ADMIN && delegate_ad.pwd_locked && ad == delegate_ad.pwd_locked &&
+	    !(mod_op == LDAP_MOD_DELETE || mod_op == SLAP_MOD_SOFTDEL ||
+	      (mod_op == LDAP_MOD_REPLACE && (!values || !values[0].bv_val))))
+		return delegate_shape_refuse(v, op, t, LDAP_INSUFFICIENT_ACCESS, MSG_ATTR_NOT_YOURS,
+		                             at->sat_cname.bv_val, at->sat_cname.bv_len);
+	return LDAP_SUCCESS;
+}
+
+/* The entry's kind allows exactly these classes and, for this writer,
+ * these attributes (lib/shape.c); nothing else is written. */
+int delegate_check_shape(delegate_verdict *v, Operation *op, const delegate_writer *w,
+                         const delegate_target *t, Entry *after)
+{
+	rights_role role;
+	rights_str one[8], *classes = one, bad;
+	Modifications *ml;
+	Attribute *a;
+	size_t n = 0, i;
+	int rc;
+
+	memset(v, 0, sizeof(*v));
+	if (t->kind == DK_OUTSIDE || t->kind == DK_PROTECTED || t->kind == DK_SYSTEM || !after)
+		return LDAP_SUCCESS;
+	if (t->kind == RIGHTS_KIND_UNKNOWN)
+		return delegate_shape_refuse(v, op, t, LDAP_UNWILLING_TO_PERFORM, MSG_NO_SHAPE, "",
+		                             0);
+	switch (w->who) {
+	case DW_OPERATOR:
+		role = RIGHTS_ROLE_OPERATOR;
+		break;
+	case DW_PROVISIONER:
+		role = RIGHTS_ROLE_PROVISIONER;
+		break;
+	default:
+		role = t->user_ndn.bv_val && dn_match(&op->o_ndn, (struct berval *)&t->user_ndn)
+		               ? RIGHTS_ROLE_SELF
+		               : RIGHTS_ROLE_ADMIN;
+	}
+	if (op->o_tag == LDAP_REQ_ADD) {
+		for (a = after->e_attrs; a; a = a->a_next)
+			if (delegate_attr_refused(v, op, t, role, a->a_desc, LDAP_MOD_ADD,
+			                          a->a_vals))
+				return v->code;
+	} else {
+		for (ml = op->orm_modlist; ml; ml = ml->sml_next)
+			if (delegate_attr_refused(v, op, t, role, ml->sml_desc, ml->sml_op,
+			                          ml->sml_values))
+				return v->code;
+	}
+	if (!(a = attr_find(after->e_attrs, slap_schema.si_ad_objectClass)))
+		return delegate_shape_refuse(v, op, t, LDAP_CONSTRAINT_VIOLATION, MSG_SHAPE_CLASS,
+		                             "objectClass", 11);
+	for (; a->a_vals[n].bv_val; n++)
+		;
+	if (n > sizeof(one) / sizeof(one[0]))
+		classes = op->o_tmpalloc(n * sizeof(*classes), op->o_tmpmemctx);
+	for (i = 0; i < n; i++)
+		classes[i] = delegate_str(&a->a_vals[i]);
+	rc = shape_classes_check(&bad, t->kind, classes, n);
+	if (rc != RIGHTS_OK)
+		delegate_shape_refuse(v, op, t, LDAP_CONSTRAINT_VIOLATION, MSG_SHAPE_CLASS, bad.ptr,
+		                      bad.len);
+	if (classes != one)
+		op->o_tmpfree(classes, op->o_tmpmemctx);
+	return rc == RIGHTS_OK ? LDAP_SUCCESS : v->code;
 }
 
 int delegate_check_bind(delegate_verdict *v, Operation *op, slap_overinst *on, Entry *e)

@@ -203,6 +203,7 @@ int delegate_schema_resolve(const char **missing)
 	        {"cn", &delegate_ad.cn},
 	        {"member", &delegate_ad.member},
 	        {"pwdReset", &delegate_ad.pwd_reset},
+	        {"pwdAccountLockedTime", &delegate_ad.pwd_locked},
 	        {"displayName", &delegate_ad.display_name},
 	        {"o", &delegate_ad.o},
 	        {"umAppAccess", &delegate_ad.app_access},
@@ -275,11 +276,22 @@ static int delegate_db_open(BackendDB *be, ConfigReply *cr)
 	const char *missing = NULL;
 
 	if (delegate_schema_resolve(&missing)) {
-		snprintf(cr->msg, sizeof(cr->msg),
-		         "delegate: schema element %s missing: include um.schema", missing);
+		/* name the real dependency: pwd* come from slapo-ppolicy */
+		snprintf(cr->msg, sizeof(cr->msg), "delegate: schema element %s missing: %s",
+		         missing,
+		         !strncmp(missing, "pwd", 3)
+		                 ? "load the ppolicy overlay (moduleload ppolicy) before delegate"
+		                 : "include um.schema");
 		Debug(LDAP_DEBUG_ANY, "%s\n", cr->msg);
 		return 1;
 	}
+	/* DESIGN rule 0: LDAP transactions (RFC 5805) are not offered. In
+	 * 2.5.13 a transaction's commit holds back-mdb's write lock while it
+	 * runs each write through the overlays (deadlock against the serial
+	 * mutex), and parallel ones crash slapd. Without the flag, slapd
+	 * refuses every write carrying the txnSpec control (unwillingToPerform,
+	 * "backend doesn't support transactions"). */
+	on->on_info->oi_bi.bi_flags &= ~SLAP_BFLAG_TXNS;
 	if (!di->catalog) {
 		snprintf(cr->msg, sizeof(cr->msg), "delegate: delegate-rights is required");
 		Debug(LDAP_DEBUG_ANY, "%s\n", cr->msg);
@@ -290,6 +302,7 @@ static int delegate_db_open(BackendDB *be, ConfigReply *cr)
 	if (delegate_build_ndn(&di->orgs_ndn, "ou=organizations", &be->be_nsuffix[0]) ||
 	    delegate_build_ndn(&di->groups_ndn, "ou=groups", &be->be_nsuffix[0]) ||
 	    delegate_build_ndn(&di->apps_ndn, "ou=applications", &be->be_nsuffix[0]) ||
+	    delegate_build_ndn(&di->system_ndn, "ou=system", &be->be_nsuffix[0]) ||
 	    delegate_build_ndn(&di->mail_ndn, "ou=mail,ou=system", &be->be_nsuffix[0]))
 		return 1;
 	di->be = be->bd_self;
@@ -311,6 +324,8 @@ static int delegate_db_close(BackendDB *be, ConfigReply *cr)
 	ch_free(di->orgs_ndn.bv_val);
 	ch_free(di->groups_ndn.bv_val);
 	ch_free(di->apps_ndn.bv_val);
+	ch_free(di->system_ndn.bv_val);
+	BER_BVZERO(&di->system_ndn);
 	BER_BVZERO(&di->orgs_ndn);
 	BER_BVZERO(&di->groups_ndn);
 	BER_BVZERO(&di->apps_ndn);

@@ -27,6 +27,7 @@ typedef struct delegate_info {
 	struct berval orgs_ndn;
 	struct berval groups_ndn;
 	struct berval apps_ndn;
+	struct berval system_ndn;
 	/* §3.2 for passwords administrators set (delegate-password-min) */
 	unsigned password_min;
 	/* §3.3 password recovery: the database (extended operations run in
@@ -52,7 +53,7 @@ typedef struct delegate_ads {
 	AttributeDescription *delegate, *org_kind, *billing_id, *contract_id;
 	AttributeDescription *contract_kind, *security_answer, *uid, *mail;
 	AttributeDescription *pref_lang, *given_name, *sn, *cn, *member;
-	AttributeDescription *pwd_reset, *reset_token_hash, *reset_token_expiry;
+	AttributeDescription *pwd_reset, *pwd_locked, *reset_token_hash, *reset_token_expiry;
 	AttributeDescription *display_name, *o, *app_access;
 	AttributeDescription *reset_requested, *reset_failures, *mail_subject, *mail_body;
 	ObjectClass *oc_user, *oc_grant, *oc_delegation, *oc_org;
@@ -60,16 +61,15 @@ typedef struct delegate_ads {
 
 extern delegate_ads delegate_ad;
 
-/* What a DN under ou=organizations is (DESIGN §2). Every berval points
- * into the normalised DN it was parsed from. */
-typedef enum delegate_kind {
-	DK_OUTSIDE = 0, /* not a portal entry: ACLs decide */
-	DK_PROTECTED,   /* ou=groups, ou=applications: provisioner and operators */
-	DK_ORG_OTHER,   /* organisations, containers, billing, contracts: operators */
-	DK_USER,        /* uid=U,ou=users,o=X */
-	DK_GRANT,       /* cn=app@scope,uid=U,ou=users,o=X */
-	DK_DELEGATION,  /* cn=app@router,ou=delegations,o=X */
-} delegate_kind;
+/* What a DN is (DESIGN §2), decided by lib's portal_dn_parse(). Every
+ * berval points into the normalised DN it was parsed from. */
+typedef rights_kind delegate_kind;
+#define DK_OUTSIDE    RIGHTS_KIND_OUTSIDE
+#define DK_USER       RIGHTS_KIND_USER
+#define DK_GRANT      RIGHTS_KIND_GRANT
+#define DK_DELEGATION RIGHTS_KIND_DELEGATION
+#define DK_PROTECTED  RIGHTS_KIND_PROTECTED
+#define DK_SYSTEM     RIGHTS_KIND_SYSTEM
 
 typedef struct delegate_target {
 	delegate_kind kind;
@@ -79,6 +79,7 @@ typedef struct delegate_target {
 	struct berval uid;      /* DK_USER, DK_GRANT: U */
 	struct berval app;      /* DK_GRANT, DK_DELEGATION: before the '@' */
 	struct berval scope;    /* DK_GRANT: scope org; DK_DELEGATION: router */
+	int in_mail;            /* DK_SYSTEM: under the recovery mail queue */
 } delegate_target;
 
 typedef enum delegate_who {
@@ -116,6 +117,7 @@ int delegate_holdings(BerVarray *out, Operation *op, slap_overinst *on, const de
                       struct berval *app, struct berval *scope);
 int delegate_resolve_resource(void *ctx, rights_source source, rights_str id, rights_str *kind);
 int delegate_value_has(BerVarray vals, struct berval *v);
+int delegate_vals_ask(Operation *op, BerVarray vals, int (*ask)(const rights_str *, size_t));
 
 /* Context of grant_validate()'s resolver: resources of one organisation. */
 typedef struct delegate_resolve_ctx {
@@ -140,6 +142,11 @@ typedef struct delegate_verdict {
 int delegate_check_write(delegate_verdict *v, Operation *op, slap_overinst *on,
                          const delegate_writer *w, const delegate_target *t, Entry *before,
                          Entry *after);
+int delegate_check_place(delegate_verdict *v, Operation *op, const delegate_writer *w,
+                         const delegate_target *t);
+int delegate_check_shape(delegate_verdict *v, Operation *op, const delegate_writer *w,
+                         const delegate_target *t, Entry *after);
+int delegate_check_options(delegate_verdict *v, Operation *op, const delegate_target *t);
 int delegate_check_bind(delegate_verdict *v, Operation *op, slap_overinst *on, Entry *e);
 
 /* recovery.c */

@@ -7,105 +7,51 @@
 #include <stdarg.h>
 #include <string.h>
 
-/* Splits a normalised DN into RDNs at unescaped commas, right to left. */
-static int delegate_rdn_split(struct berval *rdns, int max, struct berval *dn)
+static struct berval delegate_bv(rights_str s)
 {
-	int n = 0;
-	ber_len_t start = 0, i;
+	struct berval bv;
 
-	for (i = 0; i <= dn->bv_len; i++) {
-		if (i < dn->bv_len && dn->bv_val[i] == '\\') {
-			i++;
-			continue;
-		}
-		if (i == dn->bv_len || dn->bv_val[i] == ',') {
-			if (n == max)
-				return -1;
-			rdns[n].bv_val = dn->bv_val + start;
-			rdns[n].bv_len = i - start;
-			n++;
-			start = i + 1;
-		}
-	}
-	return n;
-}
-
-/* "type=value" with the given (lower-case, normalised) type? */
-static int delegate_rdn_is(struct berval *rdn, const char *type, struct berval *value)
-{
-	size_t tl = strlen(type);
-
-	if (rdn->bv_len <= tl + 1 || strncmp(rdn->bv_val, type, tl) || rdn->bv_val[tl] != '=')
-		return 0;
-	if (memchr(rdn->bv_val, '+', rdn->bv_len))
-		return 0; /* multi-valued RDNs are not portal shapes */
-	if (value) {
-		value->bv_val = rdn->bv_val + tl + 1;
-		value->bv_len = rdn->bv_len - tl - 1;
-	}
-	return 1;
-}
-
-/* app@scope: the scope is after the last '@' (orgIds have none). */
-static int delegate_split_at(struct berval *name, struct berval *app, struct berval *scope)
-{
-	ber_len_t i;
-
-	for (i = name->bv_len; i > 0; i--) {
-		if (name->bv_val[i - 1] == '@')
-			break;
-	}
-	if (i <= 1 || i == name->bv_len)
-		return 0;
-	app->bv_val = name->bv_val;
-	app->bv_len = i - 1;
-	scope->bv_val = name->bv_val + i;
-	scope->bv_len = name->bv_len - i;
-	return 1;
+	bv.bv_val = (char *)s.ptr;
+	bv.bv_len = s.len;
+	return bv;
 }
 
 int delegate_dn_parse(delegate_target *out, const delegate_info *di, struct berval *ndn)
 {
-	struct berval rdns[8], rel, name;
-	int n;
+	rights_dn d;
+	rights_str rel;
 
 	memset(out, 0, sizeof(*out));
 	if (dnIsSuffix(ndn, &di->groups_ndn) || dnIsSuffix(ndn, &di->apps_ndn)) {
-		out->kind = DK_PROTECTED;
+		out->kind = RIGHTS_KIND_PROTECTED;
+		return 0;
+	}
+	if (!BER_BVISEMPTY(&di->system_ndn) && dnIsSuffix(ndn, &di->system_ndn)) {
+		out->kind = RIGHTS_KIND_SYSTEM;
+		out->in_mail = !BER_BVISEMPTY(&di->mail_ndn) && dnIsSuffix(ndn, &di->mail_ndn) &&
+		               ndn->bv_len > di->mail_ndn.bv_len;
 		return 0;
 	}
 	if (!dnIsSuffix(ndn, &di->orgs_ndn)) {
-		out->kind = DK_OUTSIDE;
+		out->kind = RIGHTS_KIND_OUTSIDE;
 		return 0;
 	}
-	out->kind = DK_ORG_OTHER;
-	if (ndn->bv_len == di->orgs_ndn.bv_len)
-		return 0;
-	rel.bv_val = ndn->bv_val;
-	rel.bv_len = ndn->bv_len - di->orgs_ndn.bv_len - 1;
-	n = delegate_rdn_split(rdns, 8, &rel);
-	if (n < 1 || !delegate_rdn_is(&rdns[n - 1], "o", &out->org))
-		return 0;
-	out->org_ndn.bv_val = rdns[n - 1].bv_val;
-	out->org_ndn.bv_len = ndn->bv_len - (rdns[n - 1].bv_val - ndn->bv_val);
-
-	if ((n == 3 || n == 4) && delegate_rdn_is(&rdns[n - 2], "ou", &name) && name.bv_len == 5 &&
-	    !strncmp(name.bv_val, "users", 5) && delegate_rdn_is(&rdns[n - 3], "uid", &out->uid)) {
-		out->user_ndn.bv_val = rdns[n - 3].bv_val;
-		out->user_ndn.bv_len = ndn->bv_len - (rdns[n - 3].bv_val - ndn->bv_val);
-		if (n == 3) {
-			out->kind = DK_USER;
-			return 0;
-		}
-		if (delegate_rdn_is(&rdns[0], "cn", &name) &&
-		    delegate_split_at(&name, &out->app, &out->scope))
-			out->kind = DK_GRANT;
-		return 0;
+	rel.ptr = ndn->bv_val;
+	rel.len = ndn->bv_len == di->orgs_ndn.bv_len ? 0 : ndn->bv_len - di->orgs_ndn.bv_len - 1;
+	portal_dn_parse(&d, rel);
+	out->kind = d.kind;
+	out->org = delegate_bv(d.org);
+	out->uid = delegate_bv(d.uid);
+	out->app = delegate_bv(d.app);
+	out->scope = delegate_bv(d.scope);
+	if (d.org.ptr) {
+		out->org_ndn.bv_val = ndn->bv_val + d.org_off;
+		out->org_ndn.bv_len = ndn->bv_len - d.org_off;
 	}
-	if (n == 3 && delegate_rdn_is(&rdns[1], "ou", &name) && name.bv_len == 11 &&
-	    !strncmp(name.bv_val, "delegations", 11) && delegate_rdn_is(&rdns[0], "cn", &name) &&
-	    delegate_split_at(&name, &out->app, &out->scope))
-		out->kind = DK_DELEGATION;
+	if (d.uid.ptr) {
+		out->user_ndn.bv_val = ndn->bv_val + d.user_off;
+		out->user_ndn.bv_len = ndn->bv_len - d.user_off;
+	}
 	return 0;
 }
 
@@ -127,23 +73,9 @@ void delegate_entry_release(Operation *op, slap_overinst *on, Entry *e)
 
 void delegate_rdn_escape(char *out, size_t size, const char *val, size_t len)
 {
-	size_t i, o = 0;
+	rights_str v = {val, len};
 
-	if (!size)
-		return;
-	for (i = 0; i < len && o + 4 < size; i++) {
-		unsigned char c = (unsigned char)val[i];
-		int special = strchr(",+\"\\<>;=", c) != NULL ||
-		              (i == 0 && (c == '#' || c == ' ')) || (i == len - 1 && c == ' ');
-		if (c < 0x20 || c == 0x7f) {
-			o += snprintf(out + o, size - o, "\\%02x", c);
-			continue;
-		}
-		if (special)
-			out[o++] = '\\';
-		out[o++] = c;
-	}
-	out[o] = '\0';
+	dn_value_escape(out, size, v);
 }
 
 int delegate_ndn_build(struct berval *out, Operation *op, const char *fmt, ...)
@@ -170,6 +102,27 @@ int delegate_value_has(BerVarray vals, struct berval *v)
 			return 1;
 	}
 	return 0;
+}
+
+/* Asks lib about a value array (rights_str views on op->o_tmpmemctx). */
+int delegate_vals_ask(Operation *op, BerVarray vals, int (*ask)(const rights_str *, size_t))
+{
+	rights_str one[4] = {{NULL, 0}}, *strs = one;
+	size_t n = 0, i;
+	int r;
+
+	for (; vals && vals[n].bv_val; n++)
+		;
+	if (n > sizeof(one) / sizeof(one[0]))
+		strs = op->o_tmpalloc(n * sizeof(*strs), op->o_tmpmemctx);
+	for (i = 0; i < n; i++) {
+		strs[i].ptr = vals[i].bv_val;
+		strs[i].len = vals[i].bv_len;
+	}
+	r = ask(strs, n);
+	if (strs != one)
+		op->o_tmpfree(strs, op->o_tmpmemctx);
+	return r;
 }
 
 static int delegate_is_operator(Operation *op, slap_overinst *on, delegate_info *di)
@@ -219,13 +172,10 @@ int delegate_writer_resolve(delegate_writer *out, Operation *op, slap_overinst *
 	    is_entry_objectclass(e, delegate_ad.oc_user, 0)) {
 		out->who = DW_USER;
 		a = attr_find(e->e_attrs, delegate_ad.status);
-		out->active = a && a->a_nvals[0].bv_len == 6 &&
-		              !strncmp(a->a_nvals[0].bv_val, "active", 6);
+		out->active = delegate_vals_ask(op, a ? a->a_nvals : NULL, user_is_active);
 		if ((a = attr_find(e->e_attrs, delegate_ad.manage))) {
 			ber_bvarray_dup_x(&out->manage, a->a_nvals, op->o_tmpmemctx);
-			out->is_admin =
-			        delegate_value_has(out->manage, &(struct berval)BER_BVC("users")) ||
-			        delegate_value_has(out->manage, &(struct berval)BER_BVC("admins"));
+			out->is_admin = delegate_vals_ask(op, out->manage, user_is_admin);
 		}
 		if ((a = attr_find(e->e_attrs, delegate_ad.uid)))
 			ber_dupbv_x(&out->name, &a->a_vals[0], op->o_tmpmemctx);

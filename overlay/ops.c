@@ -127,7 +127,36 @@ static int delegate_hash_answers(Operation *op)
 	return rc;
 }
 
-/* add, modify and delete: before/after of the target, then check.c. */
+/* DESIGN rule 0: controls that widen what a write may do count only for
+ * operators (never a way around the rules for anyone else). */
+static int delegate_check_controls(delegate_verdict *v, Operation *op, const delegate_writer *w,
+                                   const delegate_target *t)
+{
+	const char *name = NULL;
+
+	memset(v, 0, sizeof(*v));
+	if (w->who == DW_OPERATOR)
+		return LDAP_SUCCESS;
+	if (get_relax(op))
+		name = "Relax Rules";
+	else if (get_manageDSAit(op))
+		name = "Manage DSA IT";
+	else
+		return LDAP_SUCCESS;
+	snprintf(v->right, sizeof(v->right), "%s", name);
+	v->args.right = v->right;
+	if (t->uid.bv_val)
+		snprintf(v->user, sizeof(v->user), "%.*s", (int)t->uid.bv_len, t->uid.bv_val);
+	else
+		snprintf(v->user, sizeof(v->user), "%s", op->o_req_dn.bv_val);
+	v->args.user = v->user;
+	v->code = LDAP_INSUFFICIENT_ACCESS;
+	v->msg = MSG_CONTROL;
+	return v->code;
+}
+
+/* add, modify and delete: who and where from the DNs, then the target's
+ * before/after, then what (check.c). */
 static int delegate_op_write(Operation *op, SlapReply *rs)
 {
 	slap_overinst *on = (slap_overinst *)op->o_bd->bd_info;
@@ -148,15 +177,24 @@ static int delegate_op_write(Operation *op, SlapReply *rs)
 	/* Everything the check reads is read under the lock. Internal writes
 	 * (memberof, ppolicy) run as the rootdn, possibly inside a write that
 	 * holds it, and touch no holdings: they never wait for it. */
-	locked = t.kind != DK_PROTECTED && !be_isroot(op);
+	locked = t.kind != DK_PROTECTED && t.kind != DK_SYSTEM && !be_isroot(op);
 	if (locked)
 		ldap_pvt_thread_mutex_lock(&di->serial_mutex);
 	delegate_writer_resolve(&w, op, on);
 
+	if (delegate_check_controls(&v, op, &w, &t) != LDAP_SUCCESS ||
+	    delegate_check_place(&v, op, &w, &t) != LDAP_SUCCESS ||
+	    delegate_check_options(&v, op, &t) != LDAP_SUCCESS) {
+		rc = delegate_refused(op, rs, on, &v, w.lang);
+		goto done;
+	}
+	if (t.kind == DK_PROTECTED || t.kind == DK_SYSTEM)
+		goto done; /* the catalogue, projections, ou=system: place is all */
+
 	if (op->o_tag == LDAP_REQ_ADD) {
 		after = op->ora_e;
 	} else if (delegate_entry_get(op, on, &op->o_req_ndn, &before) != LDAP_SUCCESS) {
-		goto done; /* the backend answers noSuchObject */
+		goto done; /* within the writer's reach: noSuchObject is no secret */
 	} else if (op->o_tag == LDAP_REQ_MODIFY) {
 		after = entry_dup(before);
 		rc = delegate_apply_mods(after, op->orm_modlist, get_permissiveModify(op), &text,
@@ -171,7 +209,8 @@ static int delegate_op_write(Operation *op, SlapReply *rs)
 		rc = SLAP_CB_CONTINUE;
 	}
 
-	if (delegate_check_write(&v, op, on, &w, &t, before, after) != LDAP_SUCCESS) {
+	if (delegate_check_write(&v, op, on, &w, &t, before, after) != LDAP_SUCCESS ||
+	    delegate_check_shape(&v, op, &w, &t, after) != LDAP_SUCCESS) {
 		rc = delegate_refused(op, rs, on, &v, w.lang);
 		goto done;
 	}
@@ -204,46 +243,63 @@ done:
 }
 
 /* Rule 6: no user, grant or delegation moves or changes its name; grant
- * names are deterministic and uid is the login. */
+ * names are deterministic and uid is the login. Operators may rename, but
+ * an entry keeps its kind (rule 0). */
 static int delegate_op_modrdn(Operation *op, SlapReply *rs)
 {
 	slap_overinst *on = (slap_overinst *)op->o_bd->bd_info;
 	delegate_info *di = on->on_bi.bi_private;
-	delegate_target t, dest;
+	delegate_target t, renamed;
 	delegate_writer w;
 	delegate_verdict v;
+	struct berval parent, newdn = BER_BVNULL;
 	int rc = SLAP_CB_CONTINUE;
 
 	if (SLAPD_SYNC_IS_SYNCCONN(op->o_connid))
 		return SLAP_CB_CONTINUE;
-	delegate_dn_parse(&t, di, &op->o_req_ndn);
-	memset(&dest, 0, sizeof(dest));
 	if (op->orr_nnewSup)
-		delegate_dn_parse(&dest, di, op->orr_nnewSup);
-	if (t.kind == DK_OUTSIDE && dest.kind == DK_OUTSIDE)
-		return SLAP_CB_CONTINUE;
+		parent = *op->orr_nnewSup;
+	else
+		dnParent(&op->o_req_ndn, &parent);
+	build_new_dn(&newdn, &parent, &op->orr_nnewrdn, op->o_tmpmemctx);
+	delegate_dn_parse(&t, di, &op->o_req_ndn);
+	delegate_dn_parse(&renamed, di, &newdn);
+	if (t.kind == DK_OUTSIDE && renamed.kind == DK_OUTSIDE)
+		goto out;
 	delegate_writer_resolve(&w, op, on);
-	if (w.who == DW_OPERATOR || (w.who == DW_PROVISIONER && t.kind == DK_PROTECTED &&
-	                             (!op->orr_nnewSup || dest.kind == DK_PROTECTED))) {
-		delegate_writer_free(op, &w);
-		return SLAP_CB_CONTINUE;
+	/* who and where, at the old place and at the new one */
+	if (delegate_check_controls(&v, op, &w, &t) != LDAP_SUCCESS ||
+	    delegate_check_place(&v, op, &w, &t) != LDAP_SUCCESS ||
+	    delegate_check_place(&v, op, &w, &renamed) != LDAP_SUCCESS) {
+		rc = delegate_refused(op, rs, on, &v, w.lang);
+		goto done;
+	}
+	if (w.who == DW_OPERATOR || (w.who == DW_PROVISIONER && t.kind == DK_PROTECTED)) {
+		if (renamed.kind == t.kind)
+			goto done;
+		memset(&v, 0, sizeof(v));
+		snprintf(v.user, sizeof(v.user), "%s", newdn.bv_val);
+		v.args.user = v.user;
+		v.code = LDAP_UNWILLING_TO_PERFORM;
+		v.msg = MSG_NO_SHAPE;
+		rc = delegate_refused(op, rs, on, &v, w.lang);
+		goto done;
 	}
 	memset(&v, 0, sizeof(v));
 	snprintf(v.user, sizeof(v.user), "%s", op->o_req_dn.bv_val);
 	v.args.user = v.user;
+	v.code = LDAP_UNWILLING_TO_PERFORM;
 	if (t.kind == DK_USER) {
 		snprintf(v.user, sizeof(v.user), "%.*s", (int)t.uid.bv_len, t.uid.bv_val);
-		v.code = LDAP_UNWILLING_TO_PERFORM;
 		v.msg = op->orr_nnewSup ? MSG_NO_MOVE : MSG_UID_IMMUTABLE;
-	} else if (t.kind == DK_PROTECTED || t.kind == DK_ORG_OTHER || w.who == DW_ANONYMOUS) {
-		v.code = LDAP_INSUFFICIENT_ACCESS;
-		v.msg = w.who == DW_ANONYMOUS ? MSG_ANONYMOUS : MSG_PROTECTED;
 	} else {
-		v.code = LDAP_UNWILLING_TO_PERFORM;
 		v.msg = MSG_NO_MOVE;
 	}
 	rc = delegate_refused(op, rs, on, &v, w.lang);
+done:
 	delegate_writer_free(op, &w);
+out:
+	op->o_tmpfree(newdn.bv_val, op->o_tmpmemctx);
 	return rc;
 }
 
