@@ -52,10 +52,12 @@ static const template_row template_rows[] = {
         {"rule 7: own rights", MSG_SELF_RIGHTS, "you cannot change your own {right}", 0},
         {"rule 3, §2.3: a grant value not held", MSG_NOT_HELD,
          "you do not hold {app} right \"{right}\" on {org}, so you cannot give it to or take it "
-         "from {user}", 0},
+         "from {user}",
+         0},
         {"rule 3, §2.2.4: a management value not held", MSG_NOT_HELD_MANAGE,
          "you do not hold the management right \"{right}\", so you cannot give it to or take it "
-         "from {user}", 0},
+         "from {user}",
+         0},
         {"rule 4: an invalid grant value", MSG_INVALID_VALUE,
          "{app} right \"{right}\" for {user} is refused: {reason}", 0},
         {"rule 4, §2.2.3: preferredLanguage", MSG_BAD_LANGUAGE,
@@ -74,19 +76,23 @@ static const template_row template_rows[] = {
          "the password of {user} is temporary and must be changed first", 0},
         {"rule 6: protected subtrees", MSG_PROTECTED,
          "{user} is managed by the portal operator only", 0},
-        {"rule 6: no move", MSG_NO_MOVE, "{user} cannot be moved to another place or organisation", 0},
-        {"rule 6: uid is immutable", MSG_UID_IMMUTABLE, "the username of {user} cannot be changed", 0},
+        {"rule 6: no move", MSG_NO_MOVE, "{user} cannot be moved to another place or organisation",
+         0},
+        {"rule 6: uid is immutable", MSG_UID_IMMUTABLE, "the username of {user} cannot be changed",
+         0},
         {"rule 8, §2.3.1: delegable applications only", MSG_NOT_DELEGABLE,
          "{app} cannot be delegated to a router", 0},
         {"grant RDN cn=<app>@<org>", MSG_BAD_GRANT_NAME,
          "the grant {user} must be named cn=<application>@<organisation> and match its "
-         "umApplication and umScope", 0},
+         "umApplication and umScope",
+         0},
         {"anonymous writes", MSG_ANONYMOUS, "you must log in to change {user}", 0},
         {"a plain user writing someone else", MSG_NOT_ADMIN,
          "you are not an administrator, so you cannot change {user}", 0},
         {"rules 5, 7: projections and password state are the portal's", MSG_RESERVED_ATTR,
          "the attribute {right} of {user} is managed by the portal itself and cannot be "
-         "changed", 0},
+         "changed",
+         0},
         {"§3.2: at least 7 characters", MSG_PASSWORD_SHORT,
          "the password of {user} must have at least {right} characters", 0},
         {"§3.2: one upper-case letter", MSG_PASSWORD_NO_UPPER,
@@ -95,33 +101,66 @@ static const template_row template_rows[] = {
          "the password of {user} must contain at least one lower-case letter", 0},
         {"§3.2: the policy needs the password in clear", MSG_PASSWORD_HASHED,
          "the password of {user} must be given in clear so that the password policy can be "
-         "checked", 0},
+         "checked",
+         0},
         {"§3.3: the same answer whoever asks", MSG_RECOVERY_ANSWER,
          "if this username or mail address belongs to a portal account, a mail "
-         "is on its way to the account's address", 1},
+         "is on its way to the account's address",
+         1},
         {"§3.3: a token that is wrong, used or expired", MSG_TOKEN_INVALID,
          "this password reset link for {user} is not valid or has expired: ask "
-         "for a new one", 1},
-        {"§3.3: reset mail, subject", MSG_MAIL_RESET_SUBJECT,
-         "Your portal password ({user})", 1},
+         "for a new one",
+         1},
+        {"§3.3: reset mail, subject", MSG_MAIL_RESET_SUBJECT, "Your portal password ({user})", 1},
         {"§3.3: reset mail with a single-use link", MSG_MAIL_RESET_BODY,
          "Hello,\n\nsomeone, probably you, asked to reset the password of the "
          "portal account {user} ({org}).\nTo choose a new password, open this "
          "link before {reason} (UTC); it works once:\n\n{right}\n\nIf you did "
-         "not ask for it, ignore this mail: your password does not change.\n", 1},
+         "not ask for it, ignore this mail: your password does not change.\n",
+         1},
         {"§3.3: contact-your-administrator mail, subject", MSG_MAIL_ADMINS_SUBJECT,
          "Your portal password ({user}): contact your administrator", 1},
         {"§3.3: without password-recovery, the administrators to contact", MSG_MAIL_ADMINS_BODY,
          "Hello,\n\nsomeone asked to reset the password of the portal account "
          "{user} ({org}).\nYour administrator has not allowed you to change it "
          "yourself: please contact one of your administrators:\n\n{right}\n\nIf "
-         "you cannot reach them, contact the portal's customer service.\n", 1},
+         "you cannot reach them, contact the portal's customer service.\n",
+         1},
         {"§3.3: forgotten username mail, subject", MSG_MAIL_USERNAMES_SUBJECT,
          "Your portal usernames", 1},
         {"§3.3: every username tied to one address", MSG_MAIL_USERNAMES_BODY,
          "Hello,\n\nthese portal accounts use the address "
          "{user}:\n\n{right}\n\nA separate mail tells, for each of them, how to "
-         "reset its password.\n", 1},
+         "reset its password.\n",
+         1},
+        {"rule 0: attribute options are refused", MSG_ATTR_OPTION,
+         "{right} cannot be written on {user}: attribute options are not accepted in the "
+         "portal",
+         1},
+        {"rule 0: classes outside the kind's shape", MSG_SHAPE_CLASS,
+         "{user} cannot have the object class {right}: it is not one of the classes of this "
+         "kind of portal entry",
+         1},
+        {"rule 0: attributes outside the kind's shape", MSG_SHAPE_ATTR,
+         "{right} is not an attribute of {user}'s kind of portal entry, so it cannot be "
+         "written",
+         1},
+        {"rule 0: policy and state attributes", MSG_ATTR_NOT_YOURS,
+         "you may not change {right} of {user}: only the portal's operators or the portal "
+         "itself do",
+         1},
+        {"rule 0: Relax and Manage DSA IT only for operators", MSG_CONTROL,
+         "the {right} control is reserved to the portal's operators, so you cannot use it to "
+         "change {user}",
+         1},
+        {"rule 0: a DN of no portal shape", MSG_NO_SHAPE,
+         "{user} is not a place for an entry in the portal", 1},
+        {"rule 9: a duplicate username, in the writer's language", MSG_UID_TAKEN,
+         "the username {right} is already taken in the portal, so {user} cannot have it", 1},
+        {"§3.2: a wrong current password", MSG_WRONG_PASSWORD,
+         "the current password you gave is not correct, so the password of {user} was not "
+         "changed",
+         1},
 };
 
 static void test_template(void **state)
