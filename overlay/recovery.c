@@ -14,6 +14,16 @@
  *   anonymously (ldappasswd -a TOKEN -s NEW DN): slapd refuses anonymous
  *   Password Modify before any backend sees it, so the overlay wraps its
  *   handler and takes only that case.
+ * - A mail's body (the reset link and its token, the usernames of an
+ *   address, the administrators) is never stored in clear: it is sealed to
+ *   provisiond's public key (delegate-mail-key, lib/seal.h) before it is
+ *   queued, so the queue, the accesslog (which keeps every add for 30
+ *   days) and the replicas hold only what provisiond alone can open.
+ *   accesslog cannot leave ou=mail out: in 2.5 it has no per-subtree
+ *   exclusion (logbase only adds subtrees to log), and marking the add
+ *   o_dont_replicate, which accesslog skips, would keep syncprov from
+ *   replicating the queue to the other providers, whose provisiond must
+ *   see it. Sealing is the answer.
  */
 #include "delegate.h"
 
@@ -23,7 +33,10 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
+
+#include "seal.h"
 
 #define RECOVERY_MAX_ID       256
 #define RECOVERY_MAX_FAILURES 5
@@ -118,6 +131,10 @@ static void recovery_op_init(Operation *nop, recovery_ctx *rc, slap_callback *cb
 	nop->o_callback = cb;
 	nop->o_ctrls = NULL;
 	nop->o_ctrlflag[slap_cids.sc_relax] = 0;
+	/* a time of its own: accesslog names each record by it (reqStart), and
+	 * a second write under the extended operation's time collided with the
+	 * first and went unlogged */
+	slap_op_time(&nop->o_time, &nop->o_tincr);
 }
 
 static int recovery_collect(Operation *op, SlapReply *rs)
@@ -214,7 +231,7 @@ static int recovery_queue_mail(recovery_ctx *rc, struct berval *to, rights_lang 
 	Operation nop;
 	SlapReply nrs = {REP_RESULT};
 	slap_callback cb = {NULL, slap_null_cb, NULL, NULL};
-	char subject[512], body[8192], cn[80], rnd[16];
+	char subject[512], body[8192], cn[80], rnd[16], *sealed = NULL;
 	struct berval bv;
 	Entry *e = NULL;
 	unsigned char r[8];
@@ -222,8 +239,24 @@ static int recovery_queue_mail(recovery_ctx *rc, struct berval *to, rights_lang 
 
 	if (BER_BVISEMPTY(to))
 		return LDAP_SUCCESS;
+	if (!rc->di->mail_key) {
+		Debug(LDAP_DEBUG_ANY,
+		      "%s delegate: recovery: no delegate-mail-key, so no mail is queued "
+		      "(its body would be stored in clear)\n",
+		      rc->op->o_log_prefix);
+		return LDAP_UNAVAILABLE;
+	}
 	messages_format(subject, sizeof(subject), subject_id, lang, args);
 	messages_format(body, sizeof(body), body_id, lang, args);
+	/* the recipient's address is the sealed body's additional data: moved
+	 * to another entry or address, it does not open */
+	i = seal_box(&sealed, rc->di->mail_key, to->bv_val, to->bv_len, body, strlen(body));
+	OPENSSL_cleanse(body, sizeof(body));
+	if (i != 0) {
+		Debug(LDAP_DEBUG_ANY, "%s delegate: recovery: sealing a mail failed\n",
+		      rc->op->o_log_prefix);
+		return LDAP_OTHER;
+	}
 	RAND_bytes(r, sizeof(r));
 	for (i = 0; i < 8; i++)
 		snprintf(rnd + 2 * i, 3, "%02x", r[i]);
@@ -241,8 +274,9 @@ static int recovery_queue_mail(recovery_ctx *rc, struct berval *to, rights_lang 
 	attr_merge_normalize_one(e, delegate_ad.mail, to, NULL);
 	ber_str2bv(subject, 0, 0, &bv);
 	attr_merge_normalize_one(e, delegate_ad.mail_subject, &bv, NULL);
-	ber_str2bv(body, 0, 0, &bv);
+	ber_str2bv(sealed, 0, 0, &bv);
 	attr_merge_normalize_one(e, delegate_ad.mail_body, &bv, NULL);
+	free(sealed);
 	ber_str2bv((char *)lang_code(lang), 0, 0, &bv);
 	attr_merge_normalize_one(e, delegate_ad.pref_lang, &bv, NULL);
 
@@ -713,6 +747,55 @@ static int delegate_passwd_extop(Operation *op, SlapReply *rs)
 	if (!mine)
 		return passwd_extop(op, rs);
 	return recovery_redeem(op, rs, di, &id, &oldpw, &newpw);
+}
+
+/* ---- delegate-mail-key ----------------------------------------------------- */
+
+void delegate_mail_key_free(delegate_info *di)
+{
+	EVP_PKEY_free(di->mail_key);
+	di->mail_key = NULL;
+	ch_free(di->mail_key_path);
+	di->mail_key_path = NULL;
+}
+
+/* The key is read at configuration time, so a missing or wrong key stops
+ * slapd (and slaptest) with the reason. */
+int delegate_cf_mail_key(ConfigArgs *c)
+{
+	slap_overinst *on = (slap_overinst *)c->bi;
+	delegate_info *di = on->on_bi.bi_private;
+	EVP_PKEY *key = NULL;
+	FILE *f = NULL;
+
+	switch (c->op) {
+	case SLAP_CONFIG_EMIT:
+		if (!di->mail_key_path)
+			return 1;
+		c->value_string = ch_strdup(di->mail_key_path);
+		return 0;
+	case LDAP_MOD_DELETE:
+		delegate_mail_key_free(di);
+		return 0;
+	}
+	if ((f = fopen(c->value_string, "r"))) {
+		key = PEM_read_PUBKEY(f, NULL, NULL, NULL);
+		fclose(f);
+	}
+	if (!key || !EVP_PKEY_is_a(key, "X25519")) {
+		snprintf(c->cr_msg, sizeof(c->cr_msg), "%s: %s is not a PEM X25519 public key",
+		         c->argv[0], c->value_string);
+		Debug(LDAP_DEBUG_ANY, "%s: %s\n", c->log, c->cr_msg);
+		EVP_PKEY_free(key);
+		ch_free(c->value_string);
+		c->value_string = NULL;
+		return ARG_BAD_CONF;
+	}
+	delegate_mail_key_free(di);
+	di->mail_key = key;
+	di->mail_key_path = c->value_string;
+	c->value_string = NULL;
+	return 0;
 }
 
 int delegate_recovery_register(void)

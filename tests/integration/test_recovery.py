@@ -440,18 +440,27 @@ def test_reset_lifts_the_lockout(directory, root, org):
 
 @pytest.fixture(scope="module")
 def answer_directory(directory):
-    """An instance with delegate-reset-answer on (no provisiond: the mails
-    stay queued, read as the rootdn)."""
+    """An instance with delegate-reset-answer on, its own provisiond and
+    SMTP server (the mails are read as delivered: queued, they are sealed)."""
+    import os
     import shutil
     import tempfile
 
-    from conftest import free_port, start_instance, stop_instance
+    from conftest import Provisiond, free_port, start_instance, stop_instance
+    from smtp_sink import SmtpSink
 
     tmp = tempfile.mkdtemp(prefix="portal-um-answer-")
     d = start_instance(tmp, free_port(), {"UM_DELEGATE_EXTRA": "delegate-reset-answer on"})
-    yield d
-    stop_instance(tmp)
-    shutil.rmtree(tmp, ignore_errors=True)
+    d.smtp = SmtpSink(free_port())
+    d.provisiond = Provisiond(d, os.path.join(tmp, "provisiond"))
+    try:
+        d.provisiond.start()
+        yield d
+    finally:
+        d.provisiond.stop()
+        d.smtp.stop()
+        stop_instance(tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def test_security_answer_as_second_factor(answer_directory):
@@ -462,13 +471,53 @@ def test_security_answer_as_second_factor(answer_directory):
                      umSecurityQuestion="Ville natale ?", umSecurityAnswer="Namur")
     to = uid_of(user).lower() + "@example.com"
 
-    def queued():
-        res = root.search_s(MAILQ, ldap.SCOPE_ONELEVEL, "(mail=%s)" % to, ["umMailBody"])
-        return [a["umMailBody"][0].decode() for _, a in res]
-
     recover(d, uid_of(user) + "\nLiege")  # wrong answer: no link
-    bodies = queued()
+    bodies = [m["body"] for m in all_mails(d, root, to)]
     assert len(bodies) == 1 and "token=" not in bodies[0]
     recover(d, uid_of(user) + "\n  NAMUR ")  # case and blanks do not count
-    bodies = queued()
-    assert len(bodies) == 2 and sum("token=" in b for b in bodies) == 1
+    got = all_mails(d, root, to)
+    assert len(got) == 2 and sum("token=" in m["body"] for m in got) == 1
+    # and the link works
+    [link] = [m for m in got if "token=" in m["body"]]
+    redeem(d, user, token_of(link), "Second-Factor-1")
+    bind(d, user, "Second-Factor-1")
+
+
+def test_the_token_is_stored_nowhere(directory, root, org):
+    """The reset link's token is in the delivered mail and nowhere in the
+    directory: not in the queue entry (which replicas copy), not in the
+    accesslog (kept 30 days). The queue holds the body sealed to
+    provisiond's key. Read while provisiond is stopped, so the entry is
+    still queued."""
+    import datetime
+
+    org_id, _ = org
+    user = make_user(root, org_id, "seal", manage=["password-recovery"], lang="de")
+    to = uid_of(user).lower() + "@example.com"
+    since = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=2))
+    since = since.strftime("%Y%m%d%H%M%S.000000Z")
+    directory.provisiond.stop()
+    try:
+        recover(directory, uid_of(user))
+        [(qdn, qattrs)] = root.search_s(MAILQ, ldap.SCOPE_ONELEVEL, "(mail=%s)" % to,
+                                        ["*", "+"])
+        body = qattrs["umMailBody"][0].decode()
+        assert body.startswith("{X25519-AES256GCM}"), body
+        stored = [qdn] + [v.decode(errors="replace") for vs in qattrs.values() for v in vs]
+        log = directory.operator().search_s("cn=accesslog", ldap.SCOPE_SUBTREE,
+                                            "(reqStart>=%s)" % since)
+        logged = [v.decode(errors="replace") for _, a in log for vs in a.values() for v in vs]
+        # the add of the queue entry is there, sealed
+        assert any(a.get("reqDN", [b""])[0].decode().lower() == qdn.lower()
+                   and a.get("reqType") == [b"add"] for _, a in log), qdn
+        assert any("umMailBody:" in v and "{X25519-AES256GCM}" in v for v in logged)
+        assert not any("token=" in v for v in stored + logged)
+    finally:
+        directory.provisiond.start()
+    [mail] = all_mails(directory, root, to)
+    token = token_of(mail)
+    assert not any(token in v for v in stored + logged)
+    entry_now = read(root, user, ["*", "+"])
+    assert not any(token.encode() in v for vs in entry_now.values() for v in vs)
+    redeem(directory, user, token, "Versiegelt-Neu-1")
+    bind(directory, user, "Versiegelt-Neu-1")
