@@ -73,12 +73,12 @@ $(BUILD)/provisiond-obj/%.o: provisiond/%.c provisiond/*.h lib/rights.h lib/yaml
 	$(CC) $(ALL_CFLAGS) -Ilib -c -o $@ $<
 
 $(PROVISIOND): $(PROVISIOND_OBJ) $(LIBRIGHTS)
-	$(CC) $(SAN) -o $@ $(PROVISIOND_OBJ) $(LIBRIGHTS) -lldap -llber -lyaml -lsystemd -lcurl
+	$(CC) $(SAN) -o $@ $(PROVISIOND_OBJ) $(LIBRIGHTS) -lldap -llber -lyaml -lsystemd -lcurl -lcrypto
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBRIGHTS) $(PROVISIOND_PURE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Ilib -Iprovisiond -DTOP_SRCDIR='"$(TOP)"' -o $@ $< $(PROVISIOND_PURE_OBJ) \
-		$(LIBRIGHTS) -lyaml -lcmocka
+		$(LIBRIGHTS) -lyaml -lcmocka -lcrypto
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do \
@@ -115,7 +115,7 @@ fuzz: deps
 	@mkdir -p $(BUILD)/fuzz
 	@set -e; for f in $(FUZZ_SRC); do \
 		n=$$(basename $$f .c); \
-		clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilib -o $(BUILD)/fuzz/$$n $$f $(LIB_SRC) -lyaml; \
+		clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilib -o $(BUILD)/fuzz/$$n $$f $(LIB_SRC) -lyaml -lcrypto; \
 		mkdir -p $(BUILD)/fuzz/corpus-$$n; \
 		seeds=""; [ -d fuzz/corpus/$$n ] && seeds=fuzz/corpus/$$n; \
 		echo "== fuzzing $$n for $(FUZZ_SECONDS)s"; \

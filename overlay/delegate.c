@@ -67,6 +67,12 @@ static ConfigTable delegate_cfg[] = {
          "DESC 'a reset needs the answer to the personal question, when the user has one' "
          "EQUALITY booleanMatch SYNTAX OMsBoolean SINGLE-VALUE )",
          NULL, NULL},
+        {"delegate-mail-key", "path", 2, 2, 0, ARG_STRING | ARG_MAGIC | ARG_QUOTE,
+         delegate_cf_mail_key,
+         "( " DELEGATE_OID ".4.9 NAME 'olcDelegateMailKey' "
+         "DESC 'PEM X25519 public key of provisiond: queued mails are sealed to it' "
+         "EQUALITY caseExactMatch SYNTAX OMsDirectoryString SINGLE-VALUE )",
+         NULL, NULL},
         {NULL, NULL, 0, 0, 0, ARG_IGNORED, NULL, NULL, NULL, NULL}};
 
 static ConfigOCs delegate_ocs[] = {
@@ -75,7 +81,7 @@ static ConfigOCs delegate_ocs[] = {
          "SUP olcOverlayConfig "
          "MAY ( olcDelegateRights $ olcDelegateOperators $ olcDelegateProvisioner $ "
          "olcDelegatePasswordMin $ olcDelegateResetURL $ olcDelegateResetTTL $ "
-         "olcDelegateResetLimit $ olcDelegateResetAnswer ) )",
+         "olcDelegateResetLimit $ olcDelegateResetAnswer $ olcDelegateMailKey ) )",
          Cft_Overlay, delegate_cfg, NULL, NULL},
         {NULL, 0, NULL, NULL, NULL}};
 
@@ -343,6 +349,7 @@ static int delegate_db_destroy(BackendDB *be, ConfigReply *cr)
 	catalog_free(di->catalog);
 	ch_free(di->rights_path);
 	ch_free(di->reset_url);
+	delegate_mail_key_free(di);
 	delegate_dn_clear(&di->operators_dn, &di->operators_ndn);
 	delegate_dn_clear(&di->provisioner_dn, &di->provisioner_ndn);
 	ldap_pvt_thread_mutex_destroy(&di->serial_mutex);

@@ -40,6 +40,10 @@ typedef struct delegate_info {
 	unsigned reset_ttl;
 	unsigned reset_limit;
 	int reset_answer;
+	/* delegate-mail-key: provisiond's X25519 public key, to which every
+	 * queued mail's body is sealed (recovery.c; EVP_PKEY) */
+	char *mail_key_path;
+	struct evp_pkey_st *mail_key;
 	/* the ACL clause "by dynacl/delegate-bind" checks binds (ops.c) */
 	int bind_by_acl;
 	/* Serialises checks that read state a concurrent write can change
@@ -151,6 +155,8 @@ int delegate_check_bind(delegate_verdict *v, Operation *op, slap_overinst *on, E
 
 /* recovery.c */
 int delegate_recovery_register(void);
+int delegate_cf_mail_key(ConfigArgs *c);
+void delegate_mail_key_free(delegate_info *di);
 
 /* answer.c */
 void delegate_answer_normalize(char *buf, size_t size, struct berval *in, struct berval *out);

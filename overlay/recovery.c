@@ -14,21 +14,47 @@
  *   anonymously (ldappasswd -a TOKEN -s NEW DN): slapd refuses anonymous
  *   Password Modify before any backend sees it, so the overlay wraps its
  *   handler and takes only that case.
+ * - A mail's body (the reset link and its token, the usernames of an
+ *   address, the administrators) is never stored in clear: it is sealed to
+ *   provisiond's public key (delegate-mail-key, lib/seal.h) before it is
+ *   queued, so the queue, the accesslog (which keeps every add for 30
+ *   days) and the replicas hold only what provisiond alone can open.
+ *   accesslog cannot leave ou=mail out: in 2.5 it has no per-subtree
+ *   exclusion (logbase only adds subtrees to log), and marking the add
+ *   o_dont_replicate, which accesslog skips, would keep syncprov from
+ *   replicating the queue to the other providers, whose provisiond must
+ *   see it. Sealing is the answer.
  */
 #include "delegate.h"
 
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
+
+#include "seal.h"
 
 #define RECOVERY_MAX_ID       256
 #define RECOVERY_MAX_FAILURES 5
 #define RECOVERY_WINDOW       3600 /* requests per user are counted over an hour */
+/* Every request takes at least this long, and at least twice the usual
+ * time of one that writes (token, counter, mail), whether the name exists
+ * or not: the time of the answer tells nothing (issue 11, finding 6). */
+#define RECOVERY_FLOOR_US   20000
+#define RECOVERY_CEILING_US 1000000
 
 static struct berval delegate_recovery_oid = BER_BVC(DELEGATE_OID ".3.1");
+
+/* The hourly count of a user is read, checked and written under this lock,
+ * so that parallel requests cannot each see room under the limit (the
+ * lock of one slapd: providers of a multi-provider cluster count
+ * separately). Also guards recovery_usual_us. */
+static ldap_pvt_thread_mutex_t recovery_mutex;
+static long recovery_usual_us; /* moving average of a request that wrote */
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -105,6 +131,10 @@ static void recovery_op_init(Operation *nop, recovery_ctx *rc, slap_callback *cb
 	nop->o_callback = cb;
 	nop->o_ctrls = NULL;
 	nop->o_ctrlflag[slap_cids.sc_relax] = 0;
+	/* a time of its own: accesslog names each record by it (reqStart), and
+	 * a second write under the extended operation's time collided with the
+	 * first and went unlogged */
+	slap_op_time(&nop->o_time, &nop->o_tincr);
 }
 
 static int recovery_collect(Operation *op, SlapReply *rs)
@@ -201,7 +231,7 @@ static int recovery_queue_mail(recovery_ctx *rc, struct berval *to, rights_lang 
 	Operation nop;
 	SlapReply nrs = {REP_RESULT};
 	slap_callback cb = {NULL, slap_null_cb, NULL, NULL};
-	char subject[512], body[8192], cn[80], rnd[16];
+	char subject[512], body[8192], cn[80], rnd[16], *sealed = NULL;
 	struct berval bv;
 	Entry *e = NULL;
 	unsigned char r[8];
@@ -209,8 +239,24 @@ static int recovery_queue_mail(recovery_ctx *rc, struct berval *to, rights_lang 
 
 	if (BER_BVISEMPTY(to))
 		return LDAP_SUCCESS;
+	if (!rc->di->mail_key) {
+		Debug(LDAP_DEBUG_ANY,
+		      "%s delegate: recovery: no delegate-mail-key, so no mail is queued "
+		      "(its body would be stored in clear)\n",
+		      rc->op->o_log_prefix);
+		return LDAP_UNAVAILABLE;
+	}
 	messages_format(subject, sizeof(subject), subject_id, lang, args);
 	messages_format(body, sizeof(body), body_id, lang, args);
+	/* the recipient's address is the sealed body's additional data: moved
+	 * to another entry or address, it does not open */
+	i = seal_box(&sealed, rc->di->mail_key, to->bv_val, to->bv_len, body, strlen(body));
+	OPENSSL_cleanse(body, sizeof(body));
+	if (i != 0) {
+		Debug(LDAP_DEBUG_ANY, "%s delegate: recovery: sealing a mail failed\n",
+		      rc->op->o_log_prefix);
+		return LDAP_OTHER;
+	}
 	RAND_bytes(r, sizeof(r));
 	for (i = 0; i < 8; i++)
 		snprintf(rnd + 2 * i, 3, "%02x", r[i]);
@@ -228,8 +274,9 @@ static int recovery_queue_mail(recovery_ctx *rc, struct berval *to, rights_lang 
 	attr_merge_normalize_one(e, delegate_ad.mail, to, NULL);
 	ber_str2bv(subject, 0, 0, &bv);
 	attr_merge_normalize_one(e, delegate_ad.mail_subject, &bv, NULL);
-	ber_str2bv(body, 0, 0, &bv);
+	ber_str2bv(sealed, 0, 0, &bv);
 	attr_merge_normalize_one(e, delegate_ad.mail_body, &bv, NULL);
+	free(sealed);
 	ber_str2bv((char *)lang_code(lang), 0, 0, &bv);
 	attr_merge_normalize_one(e, delegate_ad.pref_lang, &bv, NULL);
 
@@ -249,6 +296,38 @@ static int recovery_queue_mail(recovery_ctx *rc, struct berval *to, rights_lang 
 }
 
 /* ---- requests (§3.3) ---------------------------------------------------- */
+
+static long recovery_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Pads a request to the same length whatever it found (see
+ * RECOVERY_FLOOR_US); wrote: this one wrote, its time feeds the average. */
+static void recovery_pad(long start, int wrote)
+{
+	long took = recovery_now_us() - start, target;
+	struct timespec ts;
+
+	ldap_pvt_thread_mutex_lock(&recovery_mutex);
+	if (wrote)
+		recovery_usual_us = recovery_usual_us ? (7 * recovery_usual_us + took) / 8 : took;
+	target = 2 * recovery_usual_us;
+	ldap_pvt_thread_mutex_unlock(&recovery_mutex);
+	if (target < RECOVERY_FLOOR_US)
+		target = RECOVERY_FLOOR_US;
+	if (target > RECOVERY_CEILING_US)
+		target = RECOVERY_CEILING_US;
+	if (took >= target)
+		return;
+	ts.tv_sec = (target - took) / 1000000;
+	ts.tv_nsec = (target - took) % 1000000 * 1000;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
 
 /* Rule of §3.3 per user: at most reset_limit requests an hour; returns 0
  * when this one is over the limit, else records it in *mods. */
@@ -337,9 +416,13 @@ static int recovery_answer_ok(delegate_info *di, Entry *e, struct berval *answer
 }
 
 /* One account: a reset link if it may reset its password itself, else the
- * administrators to ask (§3.3). Deactivated accounts get nothing. */
-static void recovery_account(recovery_ctx *rc, struct berval *ndn, struct berval *answer,
-                             char *names, size_t names_size, size_t *names_len)
+ * administrators to ask (§3.3). Deactivated accounts get nothing. The
+ * hourly count comes first, before anything is queued (mail bombing), and
+ * is read and written under recovery_mutex. Returns 1 when this request
+ * was within the account's limit (and so counted), else 0; *wrote tells
+ * that something was written. */
+static int recovery_account(recovery_ctx *rc, struct berval *ndn, struct berval *answer,
+                            char *names, size_t names_size, size_t *names_len, int *wrote)
 {
 	delegate_info *di = rc->di;
 	delegate_target t;
@@ -352,20 +435,52 @@ static void recovery_account(recovery_ctx *rc, struct berval *ndn, struct berval
 	rights_lang lang = RIGHTS_LANG_EN;
 	time_t now = slap_get_time();
 	Entry *org = NULL;
+	int ok = 0, reset = 0;
 
 	delegate_dn_parse(&t, di, ndn);
-	if (t.kind != DK_USER || be_entry_get_rw(rc->op, ndn, NULL, NULL, 0, &e) != LDAP_SUCCESS ||
-	    !e)
-		return;
+	if (t.kind != DK_USER)
+		return 0;
+	/* the token is drawn and hashed whatever happens next: the same work
+	 * for every account */
+	if (recovery_token(token))
+		return 0;
+	recovery_hex_sha256(hash, token, strlen(token));
+	ldap_pvt_thread_mutex_lock(&recovery_mutex);
+	if (be_entry_get_rw(rc->op, ndn, NULL, NULL, 0, &e) != LDAP_SUCCESS || !e) {
+		ldap_pvt_thread_mutex_unlock(&recovery_mutex);
+		return 0;
+	}
 	recovery_value(e, delegate_ad.uid, &uid);
 	recovery_value(e, delegate_ad.mail, &mail);
 	if (recovery_value(e, delegate_ad.pref_lang, &lang_bv))
 		lang = lang_or_default(lang_bv.bv_val, lang_bv.bv_len);
 	if (!recovery_value(e, delegate_ad.status, &status) ||
-	    strncasecmp(status.bv_val, "active", status.bv_len) || BER_BVISEMPTY(&mail))
+	    strncasecmp(status.bv_val, "active", status.bv_len) || BER_BVISEMPTY(&mail)) {
+		ldap_pvt_thread_mutex_unlock(&recovery_mutex);
 		goto done;
+	}
 	snprintf(userbuf, sizeof(userbuf), "%.*s", (int)uid.bv_len, uid.bv_val);
 	snprintf(orgbuf, sizeof(orgbuf), "%.*s", (int)t.org.bv_len, t.org.bv_val);
+	ok = recovery_rate_ok(di, e, &mods, now);
+	if (ok) {
+		reset = delegate_value_has(
+		                attr_find(e->e_attrs, delegate_ad.manage)
+		                        ? attr_find(e->e_attrs, delegate_ad.manage)->a_nvals
+		                        : NULL,
+		                &(struct berval)BER_BVC("password-recovery")) &&
+		        recovery_answer_ok(di, e, answer);
+		if (reset) {
+			recovery_time(expiry, now + di->reset_ttl);
+			recovery_mod(&mods, delegate_ad.reset_token_hash, LDAP_MOD_REPLACE, hash);
+			recovery_mod(&mods, delegate_ad.reset_token_expiry, LDAP_MOD_REPLACE,
+			             expiry);
+			recovery_mod(&mods, delegate_ad.reset_failures, SLAP_MOD_SOFTDEL, NULL);
+		}
+		*wrote = 1;
+		if (recovery_modify(rc, e, mods) != LDAP_SUCCESS)
+			ok = 0;
+	}
+	ldap_pvt_thread_mutex_unlock(&recovery_mutex);
 	if (be_entry_get_rw(rc->op, &t.org_ndn, NULL, NULL, 0, &org) == LDAP_SUCCESS && org) {
 		if (recovery_value(org, delegate_ad.display_name, &org_name))
 			snprintf(orgbuf, sizeof(orgbuf), "%.*s", (int)org_name.bv_len,
@@ -375,7 +490,7 @@ static void recovery_account(recovery_ctx *rc, struct berval *ndn, struct berval
 	if (names && *names_len + 1 < names_size)
 		*names_len += snprintf(names + *names_len, names_size - *names_len, "  - %s (%s)\n",
 		                       userbuf, orgbuf);
-	if (!recovery_rate_ok(di, e, &mods, now)) {
+	if (!ok) {
 		Debug(LDAP_DEBUG_STATS, "%s delegate: recovery for %s: over the rate limit\n",
 		      rc->op->o_log_prefix, e->e_name.bv_val);
 		goto done;
@@ -383,40 +498,28 @@ static void recovery_account(recovery_ctx *rc, struct berval *ndn, struct berval
 	memset(&args, 0, sizeof(args));
 	args.user = userbuf;
 	args.org = orgbuf;
-	if (delegate_value_has(attr_find(e->e_attrs, delegate_ad.manage)
-	                               ? attr_find(e->e_attrs, delegate_ad.manage)->a_nvals
-	                               : NULL,
-	                       &(struct berval)BER_BVC("password-recovery")) &&
-	    recovery_answer_ok(di, e, answer)) {
-		if (recovery_token(token))
-			goto done;
-		recovery_hex_sha256(hash, token, strlen(token));
-		recovery_time(expiry, now + di->reset_ttl);
+	if (reset) {
 		/* 20261127072848Z -> 2026-11-27 07:28 for the mail */
 		snprintf(when, sizeof(when), "%.4s-%.2s-%.2s %.2s:%.2s", expiry, expiry + 4,
 		         expiry + 6, expiry + 8, expiry + 10);
-		recovery_mod(&mods, delegate_ad.reset_token_hash, LDAP_MOD_REPLACE, hash);
-		recovery_mod(&mods, delegate_ad.reset_token_expiry, LDAP_MOD_REPLACE, expiry);
-		recovery_mod(&mods, delegate_ad.reset_failures, SLAP_MOD_SOFTDEL, NULL);
-		if (recovery_modify(rc, e, mods) != LDAP_SUCCESS)
-			goto done;
 		delegate_reset_link(link, sizeof(link), di->reset_url, &uid, &e->e_name, token);
 		args.right = link;
 		args.reason = when;
 		recovery_queue_mail(rc, &mail, lang, MSG_MAIL_RESET_SUBJECT, MSG_MAIL_RESET_BODY,
 		                    &args);
+		OPENSSL_cleanse(link, sizeof(link));
 	} else {
-		if (recovery_modify(rc, e, mods) != LDAP_SUCCESS)
-			goto done;
 		recovery_admins(rc, e, &t, admins, sizeof(admins));
 		args.right = admins;
 		recovery_queue_mail(rc, &mail, lang, MSG_MAIL_ADMINS_SUBJECT, MSG_MAIL_ADMINS_BODY,
 		                    &args);
 	}
 done:
+	OPENSSL_cleanse(token, sizeof(token));
 	if (mods)
 		slap_mods_free(mods, 1);
 	be_entry_release_r(rc->op, e);
+	return ok;
 }
 
 static int delegate_recovery_extop(Operation *op, SlapReply *rs)
@@ -429,18 +532,26 @@ static int delegate_recovery_extop(Operation *op, SlapReply *rs)
 	BackendDB *saved = op->o_bd;
 	char *nl, filter[RECOVERY_MAX_ID * 3 + 64], names[4096], idbuf[RECOVERY_MAX_ID + 1];
 	size_t names_len = 0;
-	int by_mail;
+	int by_mail, counted = 0, wrote = 0;
+	rights_lang answer_lang = RIGHTS_LANG_EN;
+	long start = recovery_now_us();
 
 	if (!di || !op->ore_reqdata || op->ore_reqdata->bv_len == 0 ||
 	    op->ore_reqdata->bv_len > 2 * RECOVERY_MAX_ID) {
 		rs->sr_text = "a username or a mail address is required";
 		return LDAP_PROTOCOL_ERROR;
 	}
+	/* identifier [ "\n" answer [ "\n" language ] ] (slapo-delegate(5)) */
 	id = *op->ore_reqdata;
 	if ((nl = memchr(id.bv_val, '\n', id.bv_len))) {
 		answer.bv_val = nl + 1;
 		answer.bv_len = id.bv_len - (nl + 1 - id.bv_val);
 		id.bv_len = nl - id.bv_val;
+		if ((nl = memchr(answer.bv_val, '\n', answer.bv_len))) {
+			answer_lang =
+			        lang_or_default(nl + 1, answer.bv_len - (nl + 1 - answer.bv_val));
+			answer.bv_len = nl - answer.bv_val;
+		}
 	}
 	if (id.bv_len == 0 || id.bv_len > RECOVERY_MAX_ID) {
 		rs->sr_text = "a username or a mail address is required";
@@ -462,10 +573,20 @@ static int delegate_recovery_extop(Operation *op, SlapReply *rs)
 		ber_memfree(esc.bv_val);
 	}
 	names[0] = '\0';
+	if (!dns) {
+		/* nobody: the token and hash an account would have cost */
+		char token[44], hash[65];
+
+		if (recovery_token(token) == 0)
+			recovery_hex_sha256(hash, token, strlen(token));
+	}
 	for (dn = dns; dn && dn->bv_val; dn++)
-		recovery_account(&rc, dn, answer.bv_val ? &answer : NULL, by_mail ? names : NULL,
-		                 sizeof(names), &names_len);
-	if (by_mail && names_len) {
+		counted |=
+		        recovery_account(&rc, dn, answer.bv_val ? &answer : NULL,
+		                         by_mail ? names : NULL, sizeof(names), &names_len, &wrote);
+	/* the usernames only when some account of the address was within its
+	 * limit: requests over it queue nothing (mail bombing) */
+	if (by_mail && names_len && counted) {
 		/* §3.3 forgotten username: one person, several companies */
 		rights_msg_args args;
 		rights_lang lang = RIGHTS_LANG_EN;
@@ -485,8 +606,9 @@ static int delegate_recovery_extop(Operation *op, SlapReply *rs)
 	}
 	ber_bvarray_free(dns);
 	op->o_bd = saved;
-	/* the same answer for everyone, known or not */
-	rs->sr_text = messages_template(MSG_RECOVERY_ANSWER, RIGHTS_LANG_EN);
+	recovery_pad(start, wrote);
+	/* the same answer for everyone, known or not, in the language asked for */
+	rs->sr_text = messages_template(MSG_RECOVERY_ANSWER, answer_lang);
 	return LDAP_SUCCESS;
 }
 
@@ -596,21 +718,91 @@ static int delegate_passwd_extop(Operation *op, SlapReply *rs)
 {
 	slap_overinst *on = delegate_instance;
 	delegate_info *di = on ? on->on_bi.bi_private : NULL;
-	struct berval id = BER_BVNULL, oldpw = BER_BVNULL, newpw = BER_BVNULL;
+	struct berval id = BER_BVNULL, oldpw = BER_BVNULL, newpw = BER_BVNULL, dn, ndn = BER_BVNULL;
 	const char *text = NULL;
+	char buf[256];
+	delegate_target t;
+	int mine;
 
 	if (!di || !BER_BVISEMPTY(&op->o_dn) || !op->ore_reqdata)
 		return passwd_extop(op, rs);
 	if (slap_passwd_parse(op->ore_reqdata, &id, &oldpw, &newpw, &text) != LDAP_SUCCESS ||
 	    BER_BVISEMPTY(&id) || BER_BVISEMPTY(&oldpw) || BER_BVISEMPTY(&newpw))
 		return passwd_extop(op, rs); /* slapd's "only authenticated users..." */
+	/* Only a portal user's DN is ours (uid=U,ou=users,o=X,...), by its
+	 * shape, whether it exists or not (an answer that depended on that
+	 * would tell who exists); anywhere else slapd answers as it would
+	 * without the overlay. */
+	if (id.bv_len >= sizeof(buf))
+		return passwd_extop(op, rs);
+	memcpy(buf, id.bv_val, id.bv_len);
+	buf[id.bv_len] = '\0';
+	dn.bv_val = buf;
+	dn.bv_len = id.bv_len;
+	if (dnNormalize(0, NULL, NULL, &dn, &ndn, op->o_tmpmemctx) != LDAP_SUCCESS)
+		return passwd_extop(op, rs);
+	delegate_dn_parse(&t, di, &ndn);
+	mine = t.kind == DK_USER;
+	op->o_tmpfree(ndn.bv_val, op->o_tmpmemctx);
+	if (!mine)
+		return passwd_extop(op, rs);
 	return recovery_redeem(op, rs, di, &id, &oldpw, &newpw);
+}
+
+/* ---- delegate-mail-key ----------------------------------------------------- */
+
+void delegate_mail_key_free(delegate_info *di)
+{
+	EVP_PKEY_free(di->mail_key);
+	di->mail_key = NULL;
+	ch_free(di->mail_key_path);
+	di->mail_key_path = NULL;
+}
+
+/* The key is read at configuration time, so a missing or wrong key stops
+ * slapd (and slaptest) with the reason. */
+int delegate_cf_mail_key(ConfigArgs *c)
+{
+	slap_overinst *on = (slap_overinst *)c->bi;
+	delegate_info *di = on->on_bi.bi_private;
+	EVP_PKEY *key = NULL;
+	FILE *f = NULL;
+
+	switch (c->op) {
+	case SLAP_CONFIG_EMIT:
+		if (!di->mail_key_path)
+			return 1;
+		c->value_string = ch_strdup(di->mail_key_path);
+		return 0;
+	case LDAP_MOD_DELETE:
+		delegate_mail_key_free(di);
+		return 0;
+	}
+	if ((f = fopen(c->value_string, "r"))) {
+		key = PEM_read_PUBKEY(f, NULL, NULL, NULL);
+		fclose(f);
+	}
+	if (!key || !EVP_PKEY_is_a(key, "X25519")) {
+		snprintf(c->cr_msg, sizeof(c->cr_msg), "%s: %s is not a PEM X25519 public key",
+		         c->argv[0], c->value_string);
+		Debug(LDAP_DEBUG_ANY, "%s: %s\n", c->log, c->cr_msg);
+		EVP_PKEY_free(key);
+		ch_free(c->value_string);
+		c->value_string = NULL;
+		return ARG_BAD_CONF;
+	}
+	delegate_mail_key_free(di);
+	di->mail_key = key;
+	di->mail_key_path = c->value_string;
+	c->value_string = NULL;
+	return 0;
 }
 
 int delegate_recovery_register(void)
 {
 	int rc;
 
+	ldap_pvt_thread_mutex_init(&recovery_mutex);
 	rc = load_extop2(&delegate_recovery_oid, SLAP_EXOP_WRITES, delegate_recovery_extop, 0);
 	if (rc)
 		return rc;

@@ -21,15 +21,25 @@ struct config_key {
 };
 
 static const struct config_key config_keys[] = {
-        {"uri", 1},           {"bind-dn", 1},
-        {"password-file", 1}, {"suffix", 1},
-        {"state-dir", 1},     {"rights", 1},
-        {"timeout", 0},       {"write-timeout", 0},
-        {"page-size", 0},     {"batch-delay", 0},
-        {"mail-relay", 0},    {"mail-from", 0},
-        {"mail-user", 0},     {"mail-password-file", 0},
-        {"mail-starttls", 0}, {"maildir", 0},
-        {"mail-interval", 0}, {NULL, 0},
+        {"uri", 1},
+        {"bind-dn", 1},
+        {"password-file", 1},
+        {"suffix", 1},
+        {"state-dir", 1},
+        {"rights", 1},
+        {"timeout", 0},
+        {"write-timeout", 0},
+        {"page-size", 0},
+        {"batch-delay", 0},
+        {"mail-relay", 0},
+        {"mail-from", 0},
+        {"mail-user", 0},
+        {"mail-password-file", 0},
+        {"mail-starttls", 0},
+        {"maildir", 0},
+        {"mail-interval", 0},
+        {"mail-key", 0},
+        {NULL, 0},
 };
 
 /* Counts and logs one error; the loader keeps only the last. */
@@ -77,8 +87,8 @@ static void check_keys_all(struct checker *c, const ytree_node *root)
 			                           "password-file, suffix, state-dir, rights, "
 			                           "timeout, write-timeout, page-size, "
 			                           "batch-delay, mail-relay, mail-from, mail-user, "
-			                           "mail-password-file, mail-starttls, maildir or "
-			                           "mail-interval",
+			                           "mail-password-file, mail-starttls, maildir, "
+			                           "mail-interval or mail-key",
 			                           ytree_show(b, key->text, key->len)));
 			continue;
 		}
@@ -275,6 +285,13 @@ static void config_values(struct config *conf, struct checker *c, const ytree_no
 		check_report(c, get_int(&conf->mail.starttls, c, n, "\"mail-starttls\"", 0, 1));
 	if ((n = ytree_map_get(root, "maildir", NULL)) != NULL)
 		check_report(c, get_path(&conf->mail.maildir, c, n, "\"maildir\""));
+	if ((n = ytree_map_get(root, "mail-key", NULL)) != NULL) {
+		/* the private half: not accessible by others, like a password */
+		rc = get_path(&conf->mail.key_file, c, n, "\"mail-key\"");
+		if (rc == RIGHTS_OK)
+			rc = check_password_file(c, n, conf->mail.key_file);
+		check_report(c, rc);
+	}
 	if ((n = ytree_map_get(root, "mail-interval", NULL)) != NULL)
 		check_report(c, get_int(&conf->mail_ms, c, n, "\"mail-interval\"", 50, 3600000));
 	if ((n = ytree_map_get(root, "rights", NULL)) != NULL) {
@@ -363,6 +380,7 @@ void config_free(struct config *conf)
 	free(conf->mail.user);
 	free(conf->mail.password_file);
 	free(conf->mail.maildir);
+	free(conf->mail.key_file);
 	free(conf->orgs_key);
 	free(conf->groups_key);
 	free(conf->owner_key);

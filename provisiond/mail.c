@@ -5,7 +5,9 @@
  * smtps://, STARTTLS, AUTH) to the configured relay, or, with no relay
  * (the `make run` default), drops it into a maildir so the flow works out
  * of the box; then deletes the entry. A mail that cannot be sent stays
- * queued for the next run.
+ * queued for the next run. The overlay seals every body to provisiond's
+ * key (lib/seal.h, mail-key): it is opened here, just before sending, and
+ * the clear text exists nowhere else.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,9 +19,12 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
 
 #include "log.h"
 #include "provisiond.h"
+#include "seal.h"
 
 /* A subject outside ASCII is sent as an RFC 2047 encoded word. */
 static char *mail_header_encode(const char *text)
@@ -247,13 +252,54 @@ static char *mail_value(LDAP *ld, LDAPMessage *e, const char *attr)
 	return s;
 }
 
+static EVP_PKEY *mail_key_load(const char *path)
+{
+	EVP_PKEY *key = NULL;
+	FILE *f = NULL;
+
+	if (!path) {
+		log_warnx("mail: the queue holds sealed mails and no mail-key is configured");
+		return NULL;
+	}
+	if ((f = fopen(path, "r")) != NULL) {
+		key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+		fclose(f);
+	}
+	if (!key || !EVP_PKEY_is_a(key, "X25519")) {
+		log_warnx("mail: mail-key %s is not a PEM X25519 private key", path);
+		EVP_PKEY_free(key);
+		return NULL;
+	}
+	return key;
+}
+
+/* The clear body of a queued mail, malloc()ed; NULL when it cannot be
+ * opened (another key, another address, altered). Bodies queued in clear
+ * by an overlay older than the sealing are sent as they are. */
+static char *mail_body_open(EVP_PKEY **key, int *key_tried, const struct mail_relay *relay,
+                            const char *to, const char *body)
+{
+	char *clear = NULL;
+
+	if (!seal_is_sealed(body))
+		return strdup(body);
+	if (!*key && !*key_tried) {
+		*key = mail_key_load(relay->key_file);
+		*key_tried = 1;
+	}
+	if (!*key || seal_open(&clear, NULL, *key, to, strlen(to), body) != 0)
+		return NULL;
+	return clear;
+}
+
 int mail_queue_run(LDAP *ld, const struct config *conf, const struct mail_relay *relay,
                    const char *queue_dn)
 {
 	static char *attrs[] = {"mail", "umMailSubject", "umMailBody", NULL};
 	LDAPMessage *res = NULL, *e;
 	struct timeval tv = {conf->timeout, 0};
-	int rc, sent = 0, kept = 0;
+	EVP_PKEY *key = NULL;
+	int rc, sent = 0, kept = 0, key_tried = 0;
 
 	rc = ldap_search_ext_s(ld, queue_dn, LDAP_SCOPE_ONELEVEL, "(objectClass=umMail)", attrs, 0,
 	                       NULL, NULL, &tv, 1000, &res);
@@ -270,9 +316,13 @@ int mail_queue_run(LDAP *ld, const struct config *conf, const struct mail_relay 
 		char *to = mail_value(ld, e, "mail");
 		char *subject = mail_value(ld, e, "umMailSubject");
 		char *body = mail_value(ld, e, "umMailBody");
+		char *clear = NULL;
 
-		if (dn && to && subject && body &&
-		    mail_send(relay, conf->timeout, to, subject, body) == 0) {
+		if (dn && to && body &&
+		    !(clear = mail_body_open(&key, &key_tried, relay, to, body)))
+			log_warnx("mail: %s cannot be opened with mail-key: kept", dn);
+		if (dn && to && subject && clear &&
+		    mail_send(relay, conf->timeout, to, subject, clear) == 0) {
 			rc = ldap_delete_ext_s(ld, dn, NULL, NULL);
 			if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT)
 				log_warnx("mail: sent but not removed from the queue: %s: %s", dn,
@@ -285,7 +335,12 @@ int mail_queue_run(LDAP *ld, const struct config *conf, const struct mail_relay 
 		free(to);
 		free(subject);
 		free(body);
+		if (clear) {
+			OPENSSL_cleanse(clear, strlen(clear));
+			free(clear);
+		}
 	}
+	EVP_PKEY_free(key);
 	ldap_msgfree(res);
 	if (sent || kept)
 		log_info("mail: %d sent, %d kept for the next run", sent, kept);

@@ -31,6 +31,7 @@ struct mail_relay {
 	char *password_file; /* mail-password-file: not accessible by others */
 	int starttls;        /* mail-starttls: require it on smtp:// */
 	char *maildir;       /* maildir; default <state-dir>/../maildir */
+	char *key_file;      /* mail-key: X25519 private key opening the sealed bodies */
 };
 
 struct config {

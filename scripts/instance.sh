@@ -44,6 +44,14 @@ setup() {
 		} >"$dir/secrets"
 	fi
 	. "$dir/secrets"
+	if [ ! -f "$dir/provisiond-mail.key" ]; then
+		# The recovery mails' key pair: the overlay seals every queued mail
+		# to the public half (delegate-mail-key), only provisiond holds the
+		# private one (mail-key, mode 0600 under this umask).
+		openssl genpkey -algorithm X25519 -out "$dir/provisiond-mail.key"
+		openssl pkey -in "$dir/provisiond-mail.key" -pubout -out "$dir/mail-key.pub"
+		chmod 0644 "$dir/mail-key.pub"
+	fi
 	hash() { slappasswd -h '{SSHA}' -s "$1"; }
 	sed -e "s|@TOP@|$top|g" -e "s|@RUN@|$dir|g" -e "s|@SUFFIX@|$suffix|g" \
 		-e "s|@ROOTPW_HASH@|$(hash "$UM_ROOTPW")|g" \

@@ -45,6 +45,44 @@ def mails(directory, to, count=1, settle=0.0):
     return directory.smtp.wait(to, count, settle=settle)
 
 
+def queued(root, to):
+    """The queue entries (ou=mail,ou=system) waiting for `to`, as the rootdn."""
+    return root.search_s(MAILQ, ldap.SCOPE_ONELEVEL, "(mail=%s)" % to)
+
+
+def all_mails(directory, root, to, timeout=10.0):
+    """Every mail the requests made so far gave `to`: once nothing for `to`
+    is queued any more, provisiond has sent it all (it removes an entry
+    only after sending it), so the count is exact without waiting for
+    quiet."""
+    deadline = time.time() + timeout
+    while queued(root, to) and time.time() < deadline:
+        time.sleep(0.05)
+    assert queued(root, to) == [], "provisiond did not send the mails to %s" % to
+    return directory.smtp.messages(to)
+
+
+def no_mail(directory, root, to):
+    """No mail for `to`, now or later: the overlay queues before it
+    answers, so nothing queued and nothing delivered (read in that order:
+    a mail leaves the queue only once delivered) means none."""
+    assert queued(root, to) == []
+    assert directory.smtp.messages(to) == []
+
+
+def answer_text(directory, value):
+    """The diagnostic text of the recovery answer (python-ldap drops it on
+    success; ldapexop prints it)."""
+    import subprocess
+
+    out = subprocess.run(["ldapexop", "-x", "-H", directory.uri, "%s::%s" % (
+        RECOVERY_OID, base64.b64encode(value.encode()).decode())], check=True,
+        capture_output=True, text=True).stdout
+    m = re.search(r"^Additional info: (.*)$", out, re.M)
+    assert m, out
+    return m.group(1)
+
+
 def token_of(mail):
     m = re.search(r"token=([A-Za-z0-9_-]+)", mail["body"])
     assert m, mail["body"]
@@ -195,16 +233,138 @@ def test_requests_are_rate_limited_per_user(directory, root, org):
     user = make_user(root, org_id, "rate", manage=["password-recovery"])
     for _ in range(6):
         recover(directory, uid_of(user))
-    assert len(mails(directory, uid_of(user).lower() + "@example.com", count=3,
-                     settle=1.0)) == 3
+    assert len(all_mails(directory, root, uid_of(user).lower() + "@example.com")) == 3
+
+
+def test_requests_by_mail_are_rate_limited_before_any_mail(directory, root, org):
+    """Mail bombing: requests by address over the limit must queue nothing,
+    not even the forgotten-username mail."""
+    org_id, _ = org
+    addr = unique("bomb").lower() + "@example.com"
+    make_user(root, org_id, "bomb", manage=["password-recovery"], mail=addr)
+    for _ in range(6):
+        recover(directory, addr)
+    got = all_mails(directory, root, addr)
+    names = [m for m in got if m["subject"] == "Your portal usernames"]
+    assert len(names) == 3, [m["subject"] for m in got]
+    assert len(got) == 6  # 3 username lists, 3 links
+
+
+def test_parallel_requests_stay_within_the_limit(directory, root, org):
+    """The hourly count is checked and updated under one lock: requests
+    racing for one user get at most `limit` mails (and tokens). A few
+    rounds of a burst of parallel requests, each round a fresh user."""
+    import threading
+
+    org_id, _ = org
+    n, rounds = 12, 4
+    for _ in range(rounds):
+        user = make_user(root, org_id, "par", manage=["password-recovery"])
+        conns = [directory.bind() for _ in range(n)]
+        start = threading.Barrier(n)
+        errors = []
+
+        def ask(c):
+            try:
+                start.wait()
+                msgid = c.extop(ExtendedRequest(RECOVERY_OID, uid_of(user).encode()))
+                c.result4(msgid, all=1, add_extop=1)
+            except Exception as e:  # pragma: no cover - asserted below
+                errors.append(e)
+
+        threads = [threading.Thread(target=ask, args=(c,)) for c in conns]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors
+        requested = read(root, user, ["umResetRequested"]).get("umResetRequested", [])
+        got = all_mails(directory, root, uid_of(user).lower() + "@example.com")
+        assert len(got) <= 3 and len(requested) <= 3, (len(got), len(requested))
+        assert len(got) == 3
+
+
+def test_known_and_unknown_names_take_the_same_time(directory, root, org):
+    """Timing enumeration: a name that exists must not answer measurably
+    slower than one that does not. Fresh users (each asked once, so each
+    takes the whole path: token, writes, mail) against unknown names,
+    interleaved; medians of 30 each."""
+    import statistics
+
+    org_id, _ = org
+    known = [uid_of(make_user(root, org_id, "tm", manage=["password-recovery"]))
+             for _ in range(30)]
+    unknown = ["nobody-" + unique("tm") for _ in range(30)]
+    c = directory.bind()
+    c.simple_bind_s("", "")
+
+    def timed(name):
+        t = time.perf_counter()
+        msgid = c.extop(ExtendedRequest(RECOVERY_OID, name.encode()))
+        c.result4(msgid, all=1, add_extop=1)
+        return time.perf_counter() - t
+
+    timed("warm-up-" + unique("tm"))
+    tk, tu = [], []
+    for k, u in zip(known, unknown):
+        tk.append(timed(k))
+        tu.append(timed(u))
+    mk, mu = statistics.median(tk), statistics.median(tu)
+    assert max(mk, mu) / min(mk, mu) < 1.5, "known %.2f ms, unknown %.2f ms" % (
+        mk * 1000, mu * 1000)
+
+
+def test_the_answer_speaks_the_language_asked_for(directory, root, org):
+    """One text for everyone, known or not, in the language the request
+    names (a third line: identifier, answer, language); English by default."""
+    org_id, _ = org
+    user = make_user(root, org_id, "lang", manage=["password-recovery"], lang="nl")
+    fr = ("si ce nom d'utilisateur ou cette adresse e-mail correspond à un compte du portail, "
+          "un e-mail est en route vers l'adresse de ce compte")
+    de_start = "wenn dieser Benutzername oder diese E-Mail-Adresse zu einem Portalkonto gehört"
+    for ident in (uid_of(user), "nobody-" + unique("l"), "nobody@example.com"):
+        assert answer_text(directory, ident) == SAME_ANSWER
+        assert answer_text(directory, ident + "\n\nfr") == fr
+        assert answer_text(directory, ident + "\n\nde").startswith(de_start)
+        assert answer_text(directory, ident + "\n\nxx") == SAME_ANSWER
+    # the language of the answer is not the language of the mail: the
+    # user's own (nl) is
+    got = all_mails(directory, root, uid_of(user).lower() + "@example.com")
+    assert got and all("Uw wachtwoord" in m["subject"] for m in got)
+
+
+def test_password_modify_outside_the_portal_is_slapds_own(directory, root):
+    """The token redemption takes only portal users' DNs: anonymous
+    Password Modify anywhere else gets slapd's own answer, as without the
+    overlay (slapd's answer to the same request without an old password,
+    which the overlay never claims)."""
+    def code_and_text(dn, old):
+        try:
+            if old is None:
+                directory.bind().passwd_s(dn, None, "Some-New-Pass-1")
+            else:
+                directory.bind().passwd_s(dn, old, "Some-New-Pass-1")
+        except ldap.LDAPError as e:
+            return type(e), diagnostic(e)
+        return None, None
+
+    for dn in ("cn=provisiond,ou=system," + SUFFIX, "ou=system," + SUFFIX,
+               "cn=nobody,dc=elsewhere,dc=example", "uid=x,ou=users,ou=system," + SUFFIX):
+        reference = code_and_text(dn, None)
+        assert reference[0] is ldap.STRONG_AUTH_REQUIRED, reference
+        assert code_and_text(dn, "some-token") == reference, dn
+    # a portal user's DN, existing or not, is the overlay's: the same code
+    # for both, so it tells nobody who exists
+    org_dn_ = "o=bpost-contract-team,ou=organizations," + SUFFIX
+    for dn in ("uid=PRINTSCREENS,ou=users," + org_dn_, "uid=nobody-x,ou=users," + org_dn_):
+        assert code_and_text(dn, "some-token")[0] is ldap.INVALID_CREDENTIALS, dn
 
 
 def test_deactivated_user_gets_nothing(directory, root, org):
     org_id, _ = org
     user = make_user(root, org_id, "off", manage=["password-recovery"], status="deactivated")
     recover(directory, uid_of(user))
-    # the queue is looked at every 200 ms: a mail would be there by now
-    assert directory.smtp.wait(uid_of(user).lower() + "@example.com", 1, timeout=1.5) == []
+    no_mail(directory, root, uid_of(user).lower() + "@example.com")
 
 
 def test_security_answer_is_hashed_and_never_readable(directory, root, org):
@@ -280,18 +440,27 @@ def test_reset_lifts_the_lockout(directory, root, org):
 
 @pytest.fixture(scope="module")
 def answer_directory(directory):
-    """An instance with delegate-reset-answer on (no provisiond: the mails
-    stay queued, read as the rootdn)."""
+    """An instance with delegate-reset-answer on, its own provisiond and
+    SMTP server (the mails are read as delivered: queued, they are sealed)."""
+    import os
     import shutil
     import tempfile
 
-    from conftest import free_port, start_instance, stop_instance
+    from conftest import Provisiond, free_port, start_instance, stop_instance
+    from smtp_sink import SmtpSink
 
     tmp = tempfile.mkdtemp(prefix="portal-um-answer-")
     d = start_instance(tmp, free_port(), {"UM_DELEGATE_EXTRA": "delegate-reset-answer on"})
-    yield d
-    stop_instance(tmp)
-    shutil.rmtree(tmp, ignore_errors=True)
+    d.smtp = SmtpSink(free_port())
+    d.provisiond = Provisiond(d, os.path.join(tmp, "provisiond"))
+    try:
+        d.provisiond.start()
+        yield d
+    finally:
+        d.provisiond.stop()
+        d.smtp.stop()
+        stop_instance(tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def test_security_answer_as_second_factor(answer_directory):
@@ -302,13 +471,53 @@ def test_security_answer_as_second_factor(answer_directory):
                      umSecurityQuestion="Ville natale ?", umSecurityAnswer="Namur")
     to = uid_of(user).lower() + "@example.com"
 
-    def queued():
-        res = root.search_s(MAILQ, ldap.SCOPE_ONELEVEL, "(mail=%s)" % to, ["umMailBody"])
-        return [a["umMailBody"][0].decode() for _, a in res]
-
     recover(d, uid_of(user) + "\nLiege")  # wrong answer: no link
-    bodies = queued()
+    bodies = [m["body"] for m in all_mails(d, root, to)]
     assert len(bodies) == 1 and "token=" not in bodies[0]
     recover(d, uid_of(user) + "\n  NAMUR ")  # case and blanks do not count
-    bodies = queued()
-    assert len(bodies) == 2 and sum("token=" in b for b in bodies) == 1
+    got = all_mails(d, root, to)
+    assert len(got) == 2 and sum("token=" in m["body"] for m in got) == 1
+    # and the link works
+    [link] = [m for m in got if "token=" in m["body"]]
+    redeem(d, user, token_of(link), "Second-Factor-1")
+    bind(d, user, "Second-Factor-1")
+
+
+def test_the_token_is_stored_nowhere(directory, root, org):
+    """The reset link's token is in the delivered mail and nowhere in the
+    directory: not in the queue entry (which replicas copy), not in the
+    accesslog (kept 30 days). The queue holds the body sealed to
+    provisiond's key. Read while provisiond is stopped, so the entry is
+    still queued."""
+    import datetime
+
+    org_id, _ = org
+    user = make_user(root, org_id, "seal", manage=["password-recovery"], lang="de")
+    to = uid_of(user).lower() + "@example.com"
+    since = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=2))
+    since = since.strftime("%Y%m%d%H%M%S.000000Z")
+    directory.provisiond.stop()
+    try:
+        recover(directory, uid_of(user))
+        [(qdn, qattrs)] = root.search_s(MAILQ, ldap.SCOPE_ONELEVEL, "(mail=%s)" % to,
+                                        ["*", "+"])
+        body = qattrs["umMailBody"][0].decode()
+        assert body.startswith("{X25519-AES256GCM}"), body
+        stored = [qdn] + [v.decode(errors="replace") for vs in qattrs.values() for v in vs]
+        log = directory.operator().search_s("cn=accesslog", ldap.SCOPE_SUBTREE,
+                                            "(reqStart>=%s)" % since)
+        logged = [v.decode(errors="replace") for _, a in log for vs in a.values() for v in vs]
+        # the add of the queue entry is there, sealed
+        assert any(a.get("reqDN", [b""])[0].decode().lower() == qdn.lower()
+                   and a.get("reqType") == [b"add"] for _, a in log), qdn
+        assert any("umMailBody:" in v and "{X25519-AES256GCM}" in v for v in logged)
+        assert not any("token=" in v for v in stored + logged)
+    finally:
+        directory.provisiond.start()
+    [mail] = all_mails(directory, root, to)
+    token = token_of(mail)
+    assert not any(token in v for v in stored + logged)
+    entry_now = read(root, user, ["*", "+"])
+    assert not any(token.encode() in v for vs in entry_now.values() for v in vs)
+    redeem(directory, user, token, "Versiegelt-Neu-1")
+    bind(directory, user, "Versiegelt-Neu-1")
