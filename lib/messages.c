@@ -455,14 +455,14 @@ static const char *const templates[MSG_COUNT][RIGHTS_LANG_COUNT] = {
                 },
         [MSG_UID_TAKEN] =
                 {
-                        [EN] = "the username {right} is already taken in the portal, so {user} "
-                               "cannot have it",
-                        [NL] = "de gebruikersnaam {right} is al in gebruik in het portaal, dus "
-                               "{user} kan hem niet krijgen",
-                        [FR] = "le nom d'utilisateur {right} est déjà utilisé dans le portail, "
-                               "{user} ne peut donc pas le recevoir",
-                        [DE] = "der Benutzername {right} ist im Portal bereits vergeben, daher "
-                               "kann {user} ihn nicht erhalten",
+                        [EN] = "the username {right} is already taken in the portal: choose "
+                               "another one",
+                        [NL] = "de gebruikersnaam {right} is al in gebruik in het portaal: kies "
+                               "een andere",
+                        [FR] = "le nom d'utilisateur {right} est déjà utilisé dans le portail : "
+                               "choisissez-en un autre",
+                        [DE] = "der Benutzername {right} ist im Portal bereits vergeben: wählen "
+                               "Sie einen anderen",
                 },
         [MSG_WRONG_PASSWORD] =
                 {
@@ -474,6 +474,17 @@ static const char *const templates[MSG_COUNT][RIGHTS_LANG_COUNT] = {
                                "le mot de passe de {user} n'a donc pas été modifié",
                         [DE] = "das angegebene aktuelle Passwort ist nicht korrekt, daher wurde "
                                "das Passwort von {user} nicht geändert",
+                },
+        [MSG_NEED_OLD_PASSWORD] =
+                {
+                        [EN] = "to change the password of {user}, give the current password "
+                               "as well as the new one",
+                        [NL] = "om het wachtwoord van {user} te wijzigen, geeft u het huidige "
+                               "wachtwoord samen met het nieuwe op",
+                        [FR] = "pour modifier le mot de passe de {user}, donnez le mot de passe "
+                               "actuel en plus du nouveau",
+                        [DE] = "um das Passwort von {user} zu ändern, geben Sie das aktuelle "
+                               "Passwort zusammen mit dem neuen an",
                 },
 };
 

@@ -165,6 +165,9 @@ void delegate_reset_link(char *out, size_t size, const char *tmpl, struct berval
                          struct berval *dn, const char *token);
 
 /* ops.c */
+typedef struct delegate_translation delegate_translation;
+void delegate_translate(SlapReply *rs, delegate_translation *tr);
+void delegate_translate_passwd(Operation *op, SlapReply *rs);
 void delegate_ops_register(slap_overinst *on);
 int delegate_bind_register(void);
 int delegate_bind_acl_present(BackendDB *be);

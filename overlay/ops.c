@@ -127,6 +127,137 @@ static int delegate_hash_answers(Operation *op)
 	return rc;
 }
 
+/*
+ * Rule 9: the English answers of slapd and of the stock overlays that a
+ * portal user meets on its own writes, in the user's language. Matched by
+ * code and exact text, so anything else passes as it came.
+ */
+static const struct {
+	int code;
+	const char *text;
+	rights_msg msg;
+} delegate_foreign[] = {
+        {LDAP_UNWILLING_TO_PERFORM, "unwilling to verify old password", MSG_WRONG_PASSWORD},
+        {LDAP_UNWILLING_TO_PERFORM, "Must supply correct old password to change to new one",
+         MSG_WRONG_PASSWORD},
+        {LDAP_INSUFFICIENT_ACCESS, "Must supply old password to be changed as well as new one",
+         MSG_NEED_OLD_PASSWORD},
+        /* slapo-unique: "non-unique attributes found with <filter>" */
+        {LDAP_CONSTRAINT_VIOLATION, "non-unique attributes found with ", MSG_UID_TAKEN},
+        {LDAP_CONSTRAINT_VIOLATION, "some attributes not unique", MSG_UID_TAKEN},
+};
+
+typedef struct delegate_translation {
+	rights_lang lang;
+	char user[256]; /* the target's uid */
+	char uid[256];  /* the username asked for (an add's uid) */
+	char text[1024];
+} delegate_translation;
+
+void delegate_translate(SlapReply *rs, delegate_translation *tr)
+{
+	rights_msg_args args;
+	size_t i;
+
+	if (!rs->sr_text)
+		return;
+	for (i = 0; i < sizeof(delegate_foreign) / sizeof(delegate_foreign[0]); i++) {
+		const char *known = delegate_foreign[i].text;
+		size_t len = strlen(known);
+		/* a text ending in a space is a prefix (what follows varies) */
+		if (rs->sr_err != delegate_foreign[i].code || strncmp(rs->sr_text, known, len) ||
+		    (known[len - 1] != ' ' && rs->sr_text[len]))
+			continue;
+		memset(&args, 0, sizeof(args));
+		args.user = tr->user;
+		args.right = tr->uid[0] ? tr->uid : tr->user;
+		messages_format(tr->text, sizeof(tr->text), delegate_foreign[i].msg, tr->lang,
+		                &args);
+		rs->sr_text = tr->text;
+		return;
+	}
+}
+
+static int delegate_translate_response(Operation *op, SlapReply *rs)
+{
+	if (rs->sr_type == REP_RESULT)
+		delegate_translate(rs, op->o_callback->sc_private);
+	return SLAP_CB_CONTINUE;
+}
+
+/* A portal user's write to a user: its answers in the user's language. */
+static void delegate_translate_push(Operation *op, const delegate_writer *w,
+                                    const delegate_target *t, Entry *target)
+{
+	slap_callback *cb;
+	delegate_translation *tr;
+	Attribute *a;
+
+	cb = op->o_tmpcalloc(1, sizeof(*cb) + sizeof(*tr), op->o_tmpmemctx);
+	tr = (delegate_translation *)(cb + 1);
+	tr->lang = w->lang;
+	/* the uid as its entry spells it (the DN's is normalised) */
+	if ((a = attr_find(target->e_attrs, delegate_ad.uid)))
+		snprintf(tr->user, sizeof(tr->user), "%.*s", (int)a->a_vals[0].bv_len,
+		         a->a_vals[0].bv_val);
+	else
+		snprintf(tr->user, sizeof(tr->user), "%.*s", (int)t->uid.bv_len, t->uid.bv_val);
+	if (op->o_tag == LDAP_REQ_ADD && a)
+		snprintf(tr->uid, sizeof(tr->uid), "%s", tr->user);
+	cb->sc_response = delegate_translate_response;
+	cb->sc_private = tr;
+	cb->sc_next = op->o_callback;
+	op->o_callback = cb;
+}
+
+/* Password Modify (RFC 3062) by a portal user: slapd's frontend answers a
+ * wrong current password itself, after the overlay has had its say. */
+void delegate_translate_passwd(Operation *op, SlapReply *rs)
+{
+	slap_overinst *on = delegate_instance;
+	delegate_info *di = on ? on->on_bi.bi_private : NULL;
+	delegate_translation *tr;
+	delegate_target t;
+	Entry *e = NULL;
+	Attribute *a;
+
+	if (!di || rs->sr_err == LDAP_SUCCESS || !rs->sr_text || BER_BVISEMPTY(&op->o_ndn))
+		return;
+	delegate_dn_parse(&t, di, &op->o_ndn);
+	if (t.kind != DK_USER)
+		return;
+	tr = op->o_tmpcalloc(1, sizeof(*tr), op->o_tmpmemctx);
+	tr->lang = RIGHTS_LANG_EN;
+	snprintf(tr->user, sizeof(tr->user), "%.*s", (int)t.uid.bv_len, t.uid.bv_val);
+	if (be_entry_get_rw(op, &op->o_ndn, NULL, NULL, 0, &e) == LDAP_SUCCESS && e) {
+		if ((a = attr_find(e->e_attrs, delegate_ad.pref_lang)))
+			tr->lang = lang_or_default(a->a_vals[0].bv_val, a->a_vals[0].bv_len);
+		if ((a = attr_find(e->e_attrs, delegate_ad.uid)))
+			snprintf(tr->user, sizeof(tr->user), "%.*s", (int)a->a_vals[0].bv_len,
+			         a->a_vals[0].bv_val);
+		be_entry_release_r(op, e);
+	}
+	delegate_translate(rs, tr); /* tr lives as long as the operation */
+}
+
+/* The manual's form (§2.2.3) has no "cn": the full name is first name and
+ * name, as "Mes utilisateurs" shows it. */
+static void delegate_derive_cn(Operation *op)
+{
+	Entry *e = op->ora_e;
+	Attribute *gn = attr_find(e->e_attrs, delegate_ad.given_name);
+	Attribute *sn = attr_find(e->e_attrs, delegate_ad.sn);
+	struct berval cn;
+
+	if (attr_find(e->e_attrs, delegate_ad.cn) || !gn || !sn)
+		return;
+	cn.bv_len = gn->a_vals[0].bv_len + 1 + sn->a_vals[0].bv_len;
+	cn.bv_val = op->o_tmpalloc(cn.bv_len + 1, op->o_tmpmemctx);
+	snprintf(cn.bv_val, cn.bv_len + 1, "%s %s", gn->a_vals[0].bv_val, sn->a_vals[0].bv_val);
+	attr_merge_normalize_one(e, delegate_ad.cn, &cn, NULL);
+	op->o_tmpfree(cn.bv_val, op->o_tmpmemctx);
+}
+
 /* DESIGN rule 0: controls that widen what a write may do count only for
  * operators (never a way around the rules for anyone else). */
 static int delegate_check_controls(delegate_verdict *v, Operation *op, const delegate_writer *w,
@@ -214,8 +345,13 @@ static int delegate_op_write(Operation *op, SlapReply *rs)
 		rc = delegate_refused(op, rs, on, &v, w.lang);
 		goto done;
 	}
-	if (op->o_tag == LDAP_REQ_ADD && t.kind == DK_USER && w.who != DW_PROVISIONER)
-		delegate_mark_temporary(op);
+	if (op->o_tag == LDAP_REQ_ADD && t.kind == DK_USER) {
+		delegate_derive_cn(op);
+		if (w.who != DW_PROVISIONER)
+			delegate_mark_temporary(op);
+	}
+	if (w.who == DW_USER && t.kind == DK_USER && op->o_tag != LDAP_REQ_DELETE)
+		delegate_translate_push(op, &w, &t, before ? before : op->ora_e);
 	if (t.kind == DK_USER && op->o_tag != LDAP_REQ_DELETE &&
 	    delegate_hash_answers(op) != LDAP_SUCCESS) {
 		op->o_bd->bd_info = (BackendInfo *)on->on_info;

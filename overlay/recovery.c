@@ -724,8 +724,14 @@ static int delegate_passwd_extop(Operation *op, SlapReply *rs)
 	delegate_target t;
 	int mine;
 
-	if (!di || !BER_BVISEMPTY(&op->o_dn) || !op->ore_reqdata)
+	if (!di || !op->ore_reqdata)
 		return passwd_extop(op, rs);
+	if (!BER_BVISEMPTY(&op->o_dn)) {
+		int rc = passwd_extop(op, rs);
+		rs->sr_err = rc;
+		delegate_translate_passwd(op, rs); /* rule 9, in the user's language */
+		return rc;
+	}
 	if (slap_passwd_parse(op->ore_reqdata, &id, &oldpw, &newpw, &text) != LDAP_SUCCESS ||
 	    BER_BVISEMPTY(&id) || BER_BVISEMPTY(&oldpw) || BER_BVISEMPTY(&newpw))
 		return passwd_extop(op, rs); /* slapd's "only authenticated users..." */

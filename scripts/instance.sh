@@ -110,7 +110,9 @@ start() {
 		return 0
 	fi
 	setup
-	rm -f "$dir/slapd.pid"
+	# the last run's log says "slapd stopped": gone before the wait below
+	# reads it, or a restart races the new slapd's first write (flaky)
+	rm -f "$dir/slapd.pid" "$dir/slapd.log"
 	# -d 32768 ("none": errors only) keeps slapd in the foreground of its own subshell, its stderr in
 	# a log we can show when it refuses to start.
 	(

@@ -663,11 +663,12 @@ CASES = [
          modify("{PX}", ("add", "umManage", ["admins", "users"]), ("add", "sn", ["Test"]),
                 permissive=True),
          DENIED, ["you cannot change your own umManage"]),
+    # ppolicy's pwdSafeModify, its answer in the user's language (rule 9)
     case("rule7-self-password-modify-without-old-password", "TU", passwd("{TU}"), DENIED,
-         ["Must supply old password"]),
+         ["give the current password as well as the new one"]),
     case("rule7-self-password-replace-without-old-password", "TU",
          modify("{TU}", ("replace", "userPassword", ["Changed-Pw-9"])), DENIED,
-         ["Must supply old password"]),
+         ["give the current password as well as the new one"]),
 
     # ---- rule 8: routers ----------------------------------------------------
     case("rule8-delegation-of-non-delegable-app", "ADM_EN",

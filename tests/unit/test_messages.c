@@ -156,7 +156,9 @@ static const template_row template_rows[] = {
         {"rule 0: a DN of no portal shape", MSG_NO_SHAPE,
          "{user} is not a place for an entry in the portal", 1},
         {"rule 9: a duplicate username, in the writer's language", MSG_UID_TAKEN,
-         "the username {right} is already taken in the portal, so {user} cannot have it", 1},
+         "the username {right} is already taken in the portal: choose another one", 1},
+        {"§3.2: pwdSafeModify without the current password", MSG_NEED_OLD_PASSWORD,
+         "to change the password of {user}, give the current password as well as the new one", 1},
         {"§3.2: a wrong current password", MSG_WRONG_PASSWORD,
          "the current password you gave is not correct, so the password of {user} was not "
          "changed",
