@@ -604,48 +604,6 @@ const char *messages_violation(rights_violation_kind kind, rights_lang lang)
 }
 
 /* The text for placeholder `name`, or NULL if it is not one. */
-static const char *placeholder(const rights_msg_args *args, const char *name, size_t len)
-{
-	static const struct {
-		const char *name;
-		size_t offset;
-	} known[] = {
-	        {"writer", offsetof(rights_msg_args, writer)},
-	        {"user", offsetof(rights_msg_args, user)},
-	        {"right", offsetof(rights_msg_args, right)},
-	        {"app", offsetof(rights_msg_args, app)},
-	        {"org", offsetof(rights_msg_args, org)},
-	        {"reason", offsetof(rights_msg_args, reason)},
-	};
-	const char *value = NULL;
-	size_t i;
-
-	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
-		if (strlen(known[i].name) != len || memcmp(known[i].name, name, len) != 0)
-			continue;
-		if (args != NULL)
-			memcpy(&value, (const char *)args + known[i].offset, sizeof(value));
-		return value ? value : "?";
-	}
-	return NULL;
-}
-
-typedef struct out_buf {
-	char *buf;
-	size_t size;
-	size_t len; /* what the full text needs */
-} out_buf;
-
-static void out_put(out_buf *o, const char *s, size_t n)
-{
-	size_t room;
-
-	if (o->size > 0 && o->len < o->size - 1) {
-		room = o->size - 1 - o->len;
-		memcpy(o->buf + o->len, s, n < room ? n : room);
-	}
-	o->len += n;
-}
 
 /* Never leave half a UTF-8 character at the end of a truncated text: the
  * message goes into an LDAP diagnosticMessage, which must be UTF-8. */
@@ -668,25 +626,27 @@ static size_t utf8_cut(const char *buf, size_t end)
 size_t messages_format(char *buf, size_t size, rights_msg id, rights_lang lang,
                        const rights_msg_args *args)
 {
-	out_buf o = {buf, buf ? size : 0, 0};
-	const char *t = messages_template(id, lang), *close = NULL, *value = NULL;
-	size_t end;
+	const char *values[6] = {NULL};
+	rights_var vars[6] = {{"writer", {NULL, 0}}, {"user", {NULL, 0}}, {"right", {NULL, 0}},
+	                      {"app", {NULL, 0}},    {"org", {NULL, 0}},  {"reason", {NULL, 0}}};
+	size_t i, len, end;
 
-	while (t != NULL && *t != '\0') {
-		if (*t == '{' && (close = strchr(t + 1, '}')) != NULL &&
-		    (value = placeholder(args, t + 1, (size_t)(close - t - 1))) != NULL) {
-			out_put(&o, value, strlen(value));
-			t = close + 1;
-			continue;
-		}
-		out_put(&o, t, 1);
-		t++;
+	if (args) {
+		values[0] = args->writer;
+		values[1] = args->user;
+		values[2] = args->right;
+		values[3] = args->app;
+		values[4] = args->org;
+		values[5] = args->reason;
 	}
-	if (o.size > 0) {
-		end = o.len < o.size ? o.len : o.size - 1;
-		if (end < o.len)
-			end = utf8_cut(o.buf, end);
-		o.buf[end] = '\0';
+	for (i = 0; i < 6; i++) {
+		vars[i].value.ptr = values[i] ? values[i] : "?"; /* missing ones render as "?" */
+		vars[i].value.len = strlen(vars[i].value.ptr);
 	}
-	return o.len;
+	len = text_expand(NULL, buf, buf ? size : 0, messages_template(id, lang), vars, 6, NULL);
+	if (buf && size > 0 && len >= size) {
+		end = utf8_cut(buf, size - 1); /* never half a character */
+		buf[end] = '\0';
+	}
+	return len;
 }

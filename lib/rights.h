@@ -191,6 +191,12 @@ long subset_first_missing(const rights_str *const *held_sets, const size_t *held
 /* 1 if `v` is in `set`. */
 int subset_contains(const rights_str *set, size_t n, rights_str v);
 
+/* The values added (in `after`, not in `before`) then removed (the other
+ * way round) by a write, into `out` (room for nb + na; borrowed from the
+ * inputs). Returns how many. DESIGN rule 3 holds a writer to both. */
+size_t subset_changed(rights_str *out, const rights_str *before, size_t nb, const rights_str *after,
+                      size_t na);
+
 /* ---- messages (messages.c) -------------------------------------------- */
 
 /* One sentence per refusal, in four languages (DESIGN rule 9). */
@@ -384,5 +390,26 @@ int user_field_check(rights_msg *why, rights_str attr, rights_str value);
  * leading/trailing spaces and '#', control bytes as \\XX. Always
  * NUL-terminates; returns the length needed (like snprintf). */
 size_t dn_value_escape(char *out, size_t size, rights_str value);
+/* dn_value_escape() writes nothing when size is 0 (out may then be NULL). */
+
+/* ---- {name} markers (text.c) -------------------------------------------- */
+
+typedef struct rights_var {
+	const char *name; /* without the braces */
+	rights_str value;
+} rights_var;
+
+/* Writes value into out (at most size bytes, NUL-terminated when size > 0;
+ * out may be NULL when size is 0); returns the length it needs. */
+typedef size_t (*rights_escape_fn)(char *out, size_t size, rights_str value);
+
+/* Replaces every {name} of tmpl that vars names with its value, escaped by
+ * escape (NULL: as is); other markers stay as written and set *unknown
+ * (may be NULL). Always NUL-terminates when size > 0; returns the length
+ * the whole text needs, like snprintf. */
+size_t text_expand(int *unknown, char *out, size_t size, const char *tmpl, const rights_var *vars,
+                   size_t nvars, rights_escape_fn escape);
+/* RFC 3986 percent-encoding of everything but the unreserved characters. */
+size_t url_escape(char *out, size_t size, rights_str value);
 
 #endif

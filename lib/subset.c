@@ -41,3 +41,18 @@ long subset_first_missing(const rights_str *const *held_sets, const size_t *held
 	}
 	return -1;
 }
+
+size_t subset_changed(rights_str *out, const rights_str *before, size_t nb, const rights_str *after,
+                      size_t na)
+{
+	size_t i, n = 0;
+
+	/* given and taken alike (§2.2.4 note ***: greyed out either way) */
+	for (i = 0; i < na; i++)
+		if (!subset_contains(before, nb, after[i]))
+			out[n++] = after[i];
+	for (i = 0; i < nb; i++)
+		if (!subset_contains(after, na, before[i]))
+			out[n++] = before[i];
+	return n;
+}

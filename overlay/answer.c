@@ -47,45 +47,14 @@ int delegate_answer_hash_values(BerVarray vals)
 	return LDAP_SUCCESS;
 }
 
-static size_t delegate_url_escape(char *out, size_t size, const char *s, size_t len)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t i, o = 0;
-
-	for (i = 0; i < len && o + 4 < size; i++) {
-		unsigned char c = s[i];
-		if (isalnum(c) || strchr("-._~", c)) {
-			out[o++] = c;
-		} else {
-			out[o++] = '%';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = '\0';
-	return o;
-}
-
 void delegate_reset_link(char *out, size_t size, const char *tmpl, struct berval *uid,
                          struct berval *dn, const char *token)
 {
-	const char *t =
-	        tmpl ? tmpl : "https://portal.example/password-reset?uid={uid}&token={token}";
-	size_t o = 0;
+	rights_var vars[3] = {{"uid", {uid->bv_val, uid->bv_len}},
+	                      {"dn", {dn->bv_val, dn->bv_len}},
+	                      {"token", {token, strlen(token)}}};
 
-	while (*t && o + 1 < size) {
-		if (!strncmp(t, "{uid}", 5)) {
-			o += delegate_url_escape(out + o, size - o, uid->bv_val, uid->bv_len);
-			t += 5;
-		} else if (!strncmp(t, "{dn}", 4)) {
-			o += delegate_url_escape(out + o, size - o, dn->bv_val, dn->bv_len);
-			t += 4;
-		} else if (!strncmp(t, "{token}", 7)) {
-			o += delegate_url_escape(out + o, size - o, token, strlen(token));
-			t += 7;
-		} else {
-			out[o++] = *t++;
-		}
-	}
-	out[o] = '\0';
+	text_expand(NULL, out, size,
+	            tmpl ? tmpl : "https://portal.example/password-reset?uid={uid}&token={token}",
+	            vars, 3, url_escape);
 }

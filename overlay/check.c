@@ -153,6 +153,23 @@ static void delegate_manage_label(delegate_verdict *v, delegate_x *x, const char
 		delegate_set(v->right, sizeof(v->right), &v->args.right, id, len);
 }
 
+static rights_str *delegate_strs(Operation *op, BerVarray vals, size_t *n)
+{
+	rights_str *out = NULL;
+	size_t i;
+
+	for (*n = 0; vals && vals[*n].bv_val; (*n)++)
+		;
+	if (!*n)
+		return NULL;
+	out = op->o_tmpalloc(*n * sizeof(*out), op->o_tmpmemctx);
+	for (i = 0; i < *n; i++) {
+		out[i].ptr = vals[i].bv_val;
+		out[i].len = vals[i].bv_len;
+	}
+	return out;
+}
+
 /* ---- users (rules 2, 3, 4, 5, 6, 7) ------------------------------------ */
 
 /* §2.2.3: the fields of the "Information client" form. */
@@ -289,8 +306,7 @@ static int delegate_check_set_passwords(delegate_verdict *v, delegate_x *x)
 static int delegate_check_user(delegate_verdict *v, delegate_x *x, Entry *before, Entry *after)
 {
 	const delegate_writer *w = x->w;
-	BerVarray a, b, p;
-	int self, side, rc;
+	int self, rc;
 
 	delegate_user_name(v, before ? before : after, &x->t->uid);
 	if (!after) {
@@ -341,15 +357,30 @@ static int delegate_check_user(delegate_verdict *v, delegate_x *x, Entry *before
 	if (x->privileged || self)
 		return LDAP_SUCCESS;
 	/* rule 3 on umManage: given or taken, it must be held (§2.3, §2.2.4 ***) */
-	b = delegate_vals(before, delegate_ad.manage);
-	a = delegate_vals(after, delegate_ad.manage);
-	for (side = 0; side < 2; side++) {
-		for (p = side ? b : a; p && p->bv_val; p++) {
-			if (delegate_bv_in(side ? a : b, p) || delegate_bv_in(w->manage, p))
-				continue;
-			delegate_manage_label(v, x, p->bv_val, p->bv_len);
+	{
+		rights_str *bs, *as, *hs, *changed;
+		const rights_str *sets[1];
+		size_t nb, na, nh, nc;
+		long miss;
+
+		bs = delegate_strs(x->op, delegate_vals(before, delegate_ad.manage), &nb);
+		as = delegate_strs(x->op, delegate_vals(after, delegate_ad.manage), &na);
+		hs = delegate_strs(x->op, w->manage, &nh);
+		changed = x->op->o_tmpalloc((nb + na + 1) * sizeof(*changed), x->op->o_tmpmemctx);
+		nc = subset_changed(changed, bs, nb, as, na);
+		sets[0] = hs;
+		miss = subset_first_missing(sets, &nh, 1, changed, nc);
+		if (miss >= 0)
+			delegate_manage_label(v, x, changed[miss].ptr, changed[miss].len);
+		x->op->o_tmpfree(changed, x->op->o_tmpmemctx);
+		if (bs)
+			x->op->o_tmpfree(bs, x->op->o_tmpmemctx);
+		if (as)
+			x->op->o_tmpfree(as, x->op->o_tmpmemctx);
+		if (hs)
+			x->op->o_tmpfree(hs, x->op->o_tmpmemctx);
+		if (miss >= 0)
 			return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_NOT_HELD_MANAGE);
-		}
 	}
 	return LDAP_SUCCESS;
 }
@@ -418,37 +449,50 @@ static int delegate_validate_values(delegate_verdict *v, delegate_x *x, const ri
  * values of a delegation are the customer's to give although no customer
  * user can hold them (§2.3.1 "Senders Management ... uniquement pour les
  * routeurs"): they need only some right on the application. */
+
 static int delegate_check_subset(delegate_verdict *v, delegate_x *x, const rights_app *app,
                                  Entry *before, Entry *after, BerVarray held,
                                  int router_values_free, struct berval *scope)
 {
-	BerVarray b = delegate_vals(before, delegate_ad.right);
-	BerVarray a = delegate_vals(after, delegate_ad.right);
-	BerVarray sets[2] = {a, b};
-	BerVarray p;
-	int s;
+	Operation *op = x->op;
+	rights_str *b, *a, *h, *changed;
+	const rights_str *sets[1];
+	size_t nb, na, nh, nc, i, k = 0;
+	long miss = -1;
 
-	for (s = 0; s < 2; s++) {
-		for (p = sets[s]; p && p->bv_val; p++) {
-			if (delegate_bv_in(s == 0 ? b : a, p) || delegate_bv_in(held, p))
-				continue;
-			if (router_values_free && held) {
-				rights_str r = {p->bv_val, p->bv_len}, d, val;
-				const rights_dim *dim;
-				const rights_value *rv;
-				if (right_parse(&d, &val, r) == RIGHTS_OK &&
-				    (dim = app_dim(app, d)) && (rv = dim_value(dim, val)) &&
-				    value_router_only(rv))
-					continue;
-			}
-			delegate_right_label(v, x, app, p);
-			delegate_set(v->app, sizeof(v->app), &v->args.app, app_label(app, x->lang),
-			             strlen(app_label(app, x->lang)));
-			delegate_org_name(v, x, scope, &v->args.org);
-			return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_NOT_HELD);
-		}
+	b = delegate_strs(op, delegate_vals(before, delegate_ad.right), &nb);
+	a = delegate_strs(op, delegate_vals(after, delegate_ad.right), &na);
+	h = delegate_strs(op, held, &nh);
+	changed = op->o_tmpalloc((nb + na + 1) * sizeof(*changed), op->o_tmpmemctx);
+	nc = subset_changed(changed, b, nb, a, na);
+	for (i = 0; i < nc; i++) {
+		rights_str d, val;
+		const rights_dim *dim;
+		const rights_value *rv;
+		/* router-only values are free for a delegation (see above) */
+		if (router_values_free && held && right_parse(&d, &val, changed[i]) == RIGHTS_OK &&
+		    (dim = app_dim(app, d)) && (rv = dim_value(dim, val)) && value_router_only(rv))
+			continue;
+		changed[k++] = changed[i];
 	}
-	return LDAP_SUCCESS;
+	sets[0] = h;
+	miss = subset_first_missing(sets, &nh, 1, changed, k);
+	if (miss >= 0) {
+		struct berval bad = {changed[miss].len, (char *)changed[miss].ptr};
+		delegate_right_label(v, x, app, &bad);
+		delegate_set(v->app, sizeof(v->app), &v->args.app, app_label(app, x->lang),
+		             strlen(app_label(app, x->lang)));
+		delegate_org_name(v, x, scope, &v->args.org);
+		delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_NOT_HELD);
+	}
+	op->o_tmpfree(changed, op->o_tmpmemctx);
+	if (b)
+		op->o_tmpfree(b, op->o_tmpmemctx);
+	if (a)
+		op->o_tmpfree(a, op->o_tmpmemctx);
+	if (h)
+		op->o_tmpfree(h, op->o_tmpmemctx);
+	return miss >= 0 ? v->code : LDAP_SUCCESS;
 }
 
 static int delegate_check_grant(delegate_verdict *v, delegate_x *x, Entry *before, Entry *after)

@@ -410,7 +410,11 @@ static int delegate_op_modrdn(Operation *op, SlapReply *rs)
 		rc = delegate_refused(op, rs, on, &v, w.lang);
 		goto done;
 	}
-	if (w.who == DW_OPERATOR || (w.who == DW_PROVISIONER && t.kind == DK_PROTECTED)) {
+	/* users, grants and delegations are never renamed, by operators
+	 * neither: a grant's name is its application and scope (rule 4 would
+	 * not see a rename), a uid is a login (rule 6) */
+	if ((w.who == DW_OPERATOR || (w.who == DW_PROVISIONER && t.kind == DK_PROTECTED)) &&
+	    t.kind != DK_USER && t.kind != DK_GRANT && t.kind != DK_DELEGATION) {
 		if (renamed.kind == t.kind)
 			goto done;
 		memset(&v, 0, sizeof(v));

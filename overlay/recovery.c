@@ -72,23 +72,15 @@ static void recovery_hex_sha256(char out[65], const char *data, size_t len)
 /* 32 random bytes, base64url without padding: 43 characters. */
 static int recovery_token(char out[44])
 {
-	static const char b64[] =
-	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	unsigned char raw[33];
-	int i, o = 0;
+	unsigned char raw[32], b64[48];
+	int i;
 
-	if (RAND_bytes(raw, 32) != 1)
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
 		return -1;
-	raw[32] = 0;
-	for (i = 0; i < 33; i += 3) {
-		unsigned v = raw[i] << 16 | raw[i + 1] << 8 | raw[i + 2];
-		out[o++] = b64[(v >> 18) & 63];
-		out[o++] = b64[(v >> 12) & 63];
-		if (o < 43)
-			out[o++] = b64[(v >> 6) & 63];
-		if (o < 43)
-			out[o++] = b64[v & 63];
-	}
+	/* base64url (RFC 4648 §5) without padding: 43 characters */
+	EVP_EncodeBlock(b64, raw, sizeof(raw));
+	for (i = 0; i < 43; i++)
+		out[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : (char)b64[i];
 	out[43] = '\0';
 	return 0;
 }
@@ -374,8 +366,7 @@ static void recovery_admins(recovery_ctx *rc, Entry *user, delegate_target *t, c
 	out[0] = '\0';
 	if ((a = attr_find(user->e_attrs, delegate_ad.manage)))
 		manage = a->a_nvals;
-	admin = delegate_value_has(manage, &(struct berval)BER_BVC("users")) ||
-	        delegate_value_has(manage, &(struct berval)BER_BVC("admins"));
+	admin = delegate_vals_ask(rc->op, manage, user_is_admin);
 	snprintf(filter, sizeof(filter), "(&(objectClass=umUser)(umStatus=active)(umManage=%s))",
 	         admin ? "admins" : "users");
 	/* ou=users,o=X,...: the user's parent */
@@ -455,7 +446,8 @@ static int recovery_account(recovery_ctx *rc, struct berval *ndn, struct berval 
 	if (recovery_value(e, delegate_ad.pref_lang, &lang_bv))
 		lang = lang_or_default(lang_bv.bv_val, lang_bv.bv_len);
 	if (!recovery_value(e, delegate_ad.status, &status) ||
-	    strncasecmp(status.bv_val, "active", status.bv_len) || BER_BVISEMPTY(&mail)) {
+	    !user_is_active(&(rights_str){status.bv_val, status.bv_len}, 1) ||
+	    BER_BVISEMPTY(&mail)) {
 		ldap_pvt_thread_mutex_unlock(&recovery_mutex);
 		goto done;
 	}
@@ -679,7 +671,8 @@ static int recovery_redeem(Operation *op, SlapReply *rs, delegate_info *di, stru
 		goto invalid;
 	}
 	if (!recovery_value(e, delegate_ad.reset_token_expiry, &v) || strcmp(v.bv_val, now) <= 0 ||
-	    !recovery_value(e, delegate_ad.status, &v) || strncasecmp(v.bv_val, "active", v.bv_len))
+	    !recovery_value(e, delegate_ad.status, &v) ||
+	    !user_is_active(&(rights_str){v.bv_val, v.bv_len}, 1))
 		goto invalid;
 	if (password_quality(&why, newpw->bv_val, newpw->bv_len, di->password_min) != RIGHTS_OK) {
 		snprintf(min, sizeof(min), "%u", di->password_min);

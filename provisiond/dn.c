@@ -69,19 +69,19 @@ static const char *key_parent(const char *key)
 	return NULL;
 }
 
-/* "app@peer" (RDN of a grant or a delegation, DESIGN §2): application ids
- * have no '@', so the first one separates. */
+/* "app@peer" (RDN of a grant or a delegation, DESIGN §2): lib's
+ * grant_name_parse(), as the overlay parses it. */
 static int split_at(struct dn_ref *out, const struct berval *v)
 {
-	const char *at = memchr(v->bv_val, '@', v->bv_len);
+	rights_str name = {v->bv_val, v->bv_len}, app_s, peer_s;
 	struct berval app, peer;
 
-	if (at == NULL || at == v->bv_val || at == v->bv_val + v->bv_len - 1)
+	if (grant_name_parse(&app_s, &peer_s, name) != RIGHTS_OK)
 		return -1;
-	app.bv_val = v->bv_val;
-	app.bv_len = (ber_len_t)(at - v->bv_val);
-	peer.bv_val = (char *)at + 1;
-	peer.bv_len = v->bv_len - app.bv_len - 1;
+	app.bv_val = (char *)app_s.ptr;
+	app.bv_len = (ber_len_t)app_s.len;
+	peer.bv_val = (char *)peer_s.ptr;
+	peer.bv_len = (ber_len_t)peer_s.len;
 	out->app = bv_lower(&app);
 	out->peer = bv_lower(&peer);
 	return out->app && out->peer ? 0 : -1;

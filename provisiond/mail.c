@@ -20,6 +20,7 @@
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 
 #include "log.h"
@@ -29,8 +30,6 @@
 /* A subject outside ASCII is sent as an RFC 2047 encoded word. */
 static char *mail_header_encode(const char *text)
 {
-	static const char b64[] =
-	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	const unsigned char *s = (const unsigned char *)text;
 	size_t len = strlen(text), i, o = 0;
 	char *out = NULL;
@@ -45,14 +44,7 @@ static char *mail_header_encode(const char *text)
 	if (!out)
 		return NULL;
 	o = (size_t)sprintf(out, "=?UTF-8?B?");
-	for (i = 0; i < len; i += 3) {
-		unsigned v = s[i] << 16 | (i + 1 < len ? s[i + 1] << 8 : 0) |
-		             (i + 2 < len ? s[i + 2] : 0);
-		out[o++] = b64[(v >> 18) & 63];
-		out[o++] = b64[(v >> 12) & 63];
-		out[o++] = i + 1 < len ? b64[(v >> 6) & 63] : '=';
-		out[o++] = i + 2 < len ? b64[v & 63] : '=';
-	}
+	o += (size_t)EVP_EncodeBlock((unsigned char *)out + o, s, (int)len);
 	strcpy(out + o, "?=");
 	return out;
 }

@@ -15,11 +15,6 @@ static int str_eq_ci(rights_str a, rights_str b)
 	return a.len == b.len && (a.len == 0 || strncasecmp(a.ptr, b.ptr, a.len) == 0);
 }
 
-static int str_eq(rights_str a, rights_str b)
-{
-	return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
-}
-
 static rights_str cstr(const char *s)
 {
 	rights_str r = {s, s ? strlen(s) : 0};
@@ -30,13 +25,14 @@ static rights_str cstr(const char *s)
 int project_is_active(rights_str status)
 {
 	/* §3.1: a deactivated user keeps its grants, but nothing may let
-	 * it in: its projection is empty until it is reactivated */
-	return !str_eq_ci(status, cstr("deactivated"));
+	 * it in: its projection is empty until it is reactivated. lib decides
+	 * "active" (fail closed: an unreadable status is not active). */
+	return user_is_active(&status, 1);
 }
 
 size_t project_effective(rights_str *out, const proj_grant *g, rights_str user_org)
 {
-	size_t i, j, n = 0;
+	size_t i, n = 0;
 
 	if (str_eq_ci(g->scope, user_org)) {
 		for (i = 0; i < g->nrights; i++)
@@ -49,11 +45,8 @@ size_t project_effective(rights_str *out, const proj_grant *g, rights_str user_o
 	if (!g->has_deleg)
 		return 0;
 	for (i = 0; i < g->nrights; i++)
-		for (j = 0; j < g->ndeleg; j++)
-			if (str_eq(g->rights[i], g->deleg[j])) {
-				out[n++] = g->rights[i];
-				break;
-			}
+		if (subset_contains(g->deleg, g->ndeleg, g->rights[i]))
+			out[n++] = g->rights[i];
 	return n;
 }
 
@@ -85,25 +78,19 @@ static int buf_add(struct buf *b, const char *s, size_t n)
 	return 0;
 }
 
-/* RFC 4514 §2.4: a value inside an RDN escapes its specials, a leading
- * '#' or space and a trailing space (billing ids are the org's own). */
+/* RFC 4514 §2.4, lib's dn_value_escape() (control bytes too) */
 static int buf_add_rdn_value(struct buf *b, rights_str v)
 {
-	size_t i;
-	char c, esc[2] = {'\\', 0};
+	size_t n = dn_value_escape(NULL, 0, v);
+	char *tmp = malloc(n + 1);
+	int rc;
 
-	for (i = 0; i < v.len; i++) {
-		c = v.ptr[i];
-		if (strchr(",+\"\\<>;=", c) != NULL || (i == 0 && (c == '#' || c == ' ')) ||
-		    (i == v.len - 1 && c == ' ')) {
-			esc[1] = c;
-			if (buf_add(b, esc, 2) != 0)
-				return -1;
-		} else if (buf_add(b, &c, 1) != 0) {
-			return -1;
-		}
-	}
-	return 0;
+	if (tmp == NULL)
+		return -1;
+	dn_value_escape(tmp, n + 1, v);
+	rc = buf_add(b, tmp, n);
+	free(tmp);
+	return rc;
 }
 
 int project_rdn(char **out, const char *type, rights_str value, const char *parent)
@@ -124,42 +111,30 @@ int project_rdn(char **out, const char *type, rights_str value, const char *pare
 int project_expand(char **out, const char *tmpl, const char *suffix, const char *app,
                    const char *dim, rights_str value, int dn_escape)
 {
-	struct buf b = {NULL, 0, 0};
-	const char *p = tmpl, *open = NULL, *close = NULL;
-	size_t n;
-	int rc = -1;
+	rights_var vars[3] = {{"suffix", cstr(suffix)}, {"app", cstr(app)}, {dim, value}};
+	size_t nvars = dim ? 3 : 2, n;
+	char *escaped = NULL;
+	int unknown = 0, rc = -1;
 
 	*out = NULL;
-	if (buf_add(&b, "", 0) != 0)
-		goto cleanup;
-	while ((open = strchr(p, '{')) != NULL) {
-		close = strchr(open, '}');
-		if (close == NULL)
+	if (dim && dn_escape) {
+		/* only the value goes inside an RDN; suffix and app are DNs/ids */
+		n = dn_value_escape(NULL, 0, value);
+		if ((escaped = malloc(n + 1)) == NULL)
 			goto cleanup;
-		if (buf_add(&b, p, (size_t)(open - p)) != 0)
-			goto cleanup;
-		n = (size_t)(close - open - 1);
-		if (n == 6 && memcmp(open + 1, "suffix", 6) == 0)
-			rc = buf_add(&b, suffix, strlen(suffix));
-		else if (n == 3 && memcmp(open + 1, "app", 3) == 0)
-			rc = buf_add(&b, app, strlen(app));
-		else if (dim != NULL && n == strlen(dim) && memcmp(open + 1, dim, n) == 0)
-			rc = dn_escape ? buf_add_rdn_value(&b, value)
-			               : buf_add(&b, value.ptr, value.len);
-		else
-			rc = -1; /* catalog_load() lets no other marker through */
-		if (rc != 0)
-			goto cleanup;
-		rc = -1;
-		p = close + 1;
+		dn_value_escape(escaped, n + 1, value);
+		vars[2].value.ptr = escaped;
+		vars[2].value.len = n;
 	}
-	if (buf_add(&b, p, strlen(p)) != 0)
+	n = text_expand(&unknown, NULL, 0, tmpl, vars, nvars, NULL);
+	if (unknown) /* catalog_load() lets no other marker through */
 		goto cleanup;
-	*out = b.p;
-	b.p = NULL;
+	if ((*out = malloc(n + 1)) == NULL)
+		goto cleanup;
+	text_expand(NULL, *out, n + 1, tmpl, vars, nvars, NULL);
 	rc = 0;
 cleanup:
-	free(b.p);
+	free(escaped);
 	return rc;
 }
 

@@ -355,7 +355,9 @@ static void test_is_active(void **state)
 	assert_int_equal(project_is_active(unit_str("active")), 1);
 	assert_int_equal(project_is_active(unit_str("deactivated")), 0);
 	assert_int_equal(project_is_active(unit_str("Deactivated")), 0); /* caseIgnore */
-	assert_int_equal(project_is_active(unit_str("")), 1);
+	/* an unreadable or missing status is not active: fail closed (issue 11) */
+	assert_int_equal(project_is_active(unit_str("")), 0);
+	assert_int_equal(project_is_active(unit_str("superuser")), 0);
 }
 
 static void test_rdn(void **state)
