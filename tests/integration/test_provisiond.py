@@ -23,7 +23,10 @@ GROUPS = "ou=groups," + SUFFIX
 APPS = "ou=applications," + SUFFIX
 ORGS = "ou=organizations," + SUFFIX
 PROVISIOND_DN = "cn=provisiond,ou=system," + SUFFIX
-DEADLINE = 5  # seconds a change may take to be projected
+# How long to wait for an asynchronous projection before calling it lost:
+# not a latency bound (a slow machine is no failure; bench/latency.py
+# measures the latency). wait_for returns as soon as the value is there.
+DEADLINE = 60
 RIGHTS = yaml.safe_load(open(os.path.join(TOP, "config", "rights.yaml")))
 
 
@@ -482,7 +485,7 @@ def test_slapd_restart_under_it_recovers(directory, root, customer):
     c = directory.root()
     try:
         user = make_user(c, customer, prefix="sr", grants={"emasspost": EMASSPOST})
-        wait_for(lambda: app_access(c, user), {"emasspost"}, timeout=15)
+        wait_for(lambda: app_access(c, user), {"emasspost"})
     finally:
         c.unbind_s()
 
@@ -529,7 +532,7 @@ def test_systemd_notify_protocol(directory, tmp_path):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     seen = []
 
-    def until(pred, timeout=15):
+    def until(pred, timeout=DEADLINE):
         deadline = time.time() + timeout
         while time.time() < deadline:
             try:
