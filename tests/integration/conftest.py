@@ -161,8 +161,10 @@ class Provisiond:
     def log_size(self):
         return os.path.getsize(self.log) if os.path.exists(self.log) else 0
 
-    def wait_log(self, pattern, since=0, timeout=30):
-        """Waits for pattern (a regex) in the log written after offset since."""
+    def wait_log(self, pattern, since=0, timeout=60):
+        """Waits for pattern (a regex) in the log written after offset since;
+        timeout only gives up on a line that never comes (generous: a slow
+        machine is no failure)."""
         deadline = time.time() + timeout
         while time.time() < deadline:
             m = re.search(pattern, self.log_text(since))

@@ -480,7 +480,9 @@ def test_slapd_restart_under_it_recovers(directory, root, customer):
     p.wait_log(r"lost|sync session ended|retrying", since)
     subprocess.run(["sh", os.path.join(TOP, "scripts", "instance.sh"), "start", directory.path,
                     str(directory.port)], check=True, capture_output=True, env=directory.env)
-    p.wait_log(r"connected to", since, timeout=40)
+    # provisiond retries with a backoff of up to 30 s (ldapconn.c): however
+    # long slapd took to come back, the next attempt is that far away
+    p.wait_log(r"connected to", since, timeout=30 + DEADLINE)
     assert p.proc.poll() is None
     c = directory.root()
     try:
