@@ -6,9 +6,10 @@ operations on two of its threads.
 
 Bounded by rounds, never by seconds: a slow machine runs the same rounds
 more slowly and must reach the same verdict. The clock only orders events
-(a write answered before the other was sent), and a write that never
-returns (a leaked lock) is told from a slow one by HANG, far beyond any
-write's time."""
+(a write answered before the other was sent). A write that never returns
+(a leaked lock) is told from a slow one by the connection's operation
+timeout (30 s, conftest.py) and, should that not fire, by HANG: both far
+beyond any write's time."""
 import random
 import threading
 import time
