@@ -95,7 +95,9 @@ e2e: all
 	@if ls tests/e2e/test_*.py >/dev/null 2>&1; then \
 		cd tests/e2e && $(PYTHON) -m pytest -q -p no:cacheprovider . ; fi
 
+# check-format first: a formatting slip fails the run before anything is built
 test: deps
+	$(MAKE) check-format
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) integration

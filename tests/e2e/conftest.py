@@ -14,6 +14,12 @@ import base64
 
 import pytest
 
+# A skip fails the run unless tests/allowed-skips.txt lists it (skip_policy.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from skip_policy import (pytest_collectreport, pytest_configure,  # noqa: E402,F401
+                         pytest_runtest_makereport, pytest_sessionfinish,
+                         pytest_terminal_summary)
+
 import importlib.util
 
 # The integration suite's fixture (slapd + provisiond) and helpers, loaded

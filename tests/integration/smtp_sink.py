@@ -39,9 +39,10 @@ class SmtpSink:
             return [m for m in self.handler.messages if to.lower() in
                     [r.lower() for r in m["to"]]]
 
-    def wait(self, to, count=1, timeout=10.0, settle=0.0):
+    def wait(self, to, count=1, timeout=60.0, settle=0.0):
         """The mails to `to` once at least `count` arrived (and, with
-        settle, once no more came for that long)."""
+        settle, once no more came for that long). timeout only gives up on
+        mails that never come: generous, since a slow machine is no failure."""
         deadline = time.time() + timeout
         while time.time() < deadline and len(self.messages(to)) < count:
             time.sleep(0.05)

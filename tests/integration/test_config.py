@@ -39,12 +39,15 @@ def config_instance():
                              "ldap://127.0.0.1:%d/" % port],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=slap_env())
     uri = "ldap://127.0.0.1:%d" % port
-    for _ in range(100):
+    deadline = time.monotonic() + 60  # gives up on a slapd that never listens
+    while True:
         try:
             c = ldap.initialize(uri)
             c.simple_bind_s("cn=config", CONFIG_PW)
             break
         except ldap.SERVER_DOWN:
+            assert proc.poll() is None, proc.stderr.read().decode(errors="replace")[-4000:]
+            assert time.monotonic() < deadline, "slapd (cn=config) is not listening"
             time.sleep(0.1)
     yield tmp, uri, slapd_d
     proc.terminate()
