@@ -33,6 +33,7 @@ RELAX = "1.3.6.1.4.1.4203.666.5.12"  # Relax Rules
 MANAGE_DSA_IT = "2.16.840.1.113730.3.4.2"
 PERMISSIVE_MODIFY = "1.2.840.113556.1.4.1413"
 NOOP = "1.3.6.1.4.1.4203.666.5.2"
+PROXY_AUTHZ = "2.16.840.1.113730.3.4.18"
 ASSERTION = "1.3.6.1.1.12"
 TXN_START, TXN_SPEC, TXN_END = "1.3.6.1.1.21.1", "1.3.6.1.1.21.2", "1.3.6.1.1.21.3"
 
@@ -300,6 +301,17 @@ CASES = [
     case("controls-user-adds-extensibleObject-to-itself", "PLAIN_FR",
          modify("{PLAIN_FR}", ("add", "objectClass", ["extensibleObject"])), DENIED,
          [FR_NOT_YOURS % ("objectClass", "PLAIN_FR_UID")]),
+    # slapd itself: nobody may assume another identity (authz-policy none)
+    case("controls-proxied-authorization-as-admin", "PLAIN",
+         modify("{TV}", ("add", "umManage", ["admins"]),
+                ctrls=[ctrl(PROXY_AUTHZ, b"dn:cn=admin," + SUFFIX.encode())]),
+         ldap.PROXIED_AUTHORIZATION_DENIED, ["not authorized to assume identity"]),
+    # the DN spelled with OIDs and in upper case is the same place
+    case("controls-dn-spelled-with-oids", "PLAIN",
+         lambda c, w: c.modify_s("UID=%s,2.5.4.11=Users,O=%s,ou=organizations,%s" % (
+             w.n["TV_UID"].upper(), w.n["C"].upper(), SUFFIX),
+             [(ldap.MOD_ADD, "umManage", [b"admins"])]),
+         DENIED, [NL_NOT_ADMIN % "TV_UID"]),
     case("controls-noop-does-not-probe-rights", "PLAIN",
          modify("{TV}", ("add", "umManage", ["admins"]), ctrls=[ctrl(NOOP)]), DENIED,
          [NL_NOT_ADMIN % "TV_UID"]),
