@@ -438,6 +438,15 @@ CASES = [
     case("oracle-admin-adds-itself-to-operators", "ADM_EN",
          modify("{OPERATORS}", ("add", "member", ["{ADM_EN}"])), DENIED,
          ["{OPERATORS} " + EN_PROTECTED], ["{SYSTEM}"]),
+    # rule 4 holds for operators too: a grant's name is what it grants, so
+    # no rename; a user moved to another organisation would take its
+    # grants along past rule 8
+    case("odd-operator-renames-grant", "ROOT",
+         rename("{TV_GRANT}", "cn=invoice-reporter@{C}"), UNWILLING,
+         ["cannot be moved to another place or organisation"]),
+    case("odd-operator-moves-user-to-other-org", "ROOT",
+         rename("{TV}", "uid={TV_UID}", "ou=users,{C2_DN}"), UNWILLING,
+         ["{TV_UID} cannot be moved to another place or organisation"]),
     case("oracle-other-org-pre-read-control", "OADM",
          lambda c, w: c.modify_ext_s(w.n["TV"], [(ldap.MOD_REPLACE, "sn", [b"x"])],
                                      serverctrls=[PreReadControl(True, ["*"])]),
