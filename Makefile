@@ -61,12 +61,13 @@ $(BUILD)/overlay/%.o: overlay/%.c overlay/*.h lib/rights.h | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(OVL_CFLAGS) -c -o $@ $<
 
-$(DELEGATE): $(OVL_OBJ) $(LIBRIGHTS)
-	$(CC) -shared $(SAN) -o $@ $(OVL_OBJ) $(LIBRIGHTS) -lyaml -lcrypto
+$(DELEGATE): $(OVL_OBJ) $(LIBRIGHTS) overlay/delegate.map
+	$(CC) -shared $(SAN) -Wl,--version-script=overlay/delegate.map -o $@ $(OVL_OBJ) $(LIBRIGHTS) \
+		-lyaml -lcrypto
 
 # ppolicy's pwdCheckModule (§3.2), dlopen()ed by ppolicy on demand
-$(PWCHECK): $(BUILD)/overlay/pwcheck.o $(LIBRIGHTS)
-	$(CC) -shared $(SAN) -o $@ $< $(LIBRIGHTS) -lyaml
+$(PWCHECK): $(BUILD)/overlay/pwcheck.o $(LIBRIGHTS) overlay/pwcheck.map
+	$(CC) -shared $(SAN) -Wl,--version-script=overlay/pwcheck.map -o $@ $< $(LIBRIGHTS) -lyaml
 
 $(BUILD)/provisiond-obj/%.o: provisiond/%.c provisiond/*.h lib/rights.h lib/yaml_tree.h
 	@mkdir -p $(dir $@)
