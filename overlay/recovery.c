@@ -694,8 +694,12 @@ static int recovery_redeem(Operation *op, SlapReply *rs, delegate_info *di, stru
 		rs->sr_text = "the password could not be changed";
 	goto cleanup;
 invalid:
-	code = recovery_refuse(rs, op, LDAP_INVALID_CREDENTIALS, MSG_TOKEN_INVALID, lang, user,
-	                       NULL);
+	/* the same sentence whether the DN names a user or not: the name as
+	 * the caller wrote it, in the portal's default language (an anonymous
+	 * caller has none of its own, and the user's would tell it exists) */
+	snprintf(user, sizeof(user), "%.*s", (int)id->bv_len, id->bv_val);
+	code = recovery_refuse(rs, op, LDAP_INVALID_CREDENTIALS, MSG_TOKEN_INVALID,
+	                       RIGHTS_LANG_EN, user, NULL);
 cleanup:
 	if (mods)
 		slap_mods_free(mods, 1);

@@ -153,8 +153,25 @@ def test_reset_mail_token_and_redemption(directory, root, org):
     # replay
     with pytest.raises(ldap.INVALID_CREDENTIALS) as exc:
         redeem(directory, user, token, "Nog-Een-Keer-2")
-    assert "ongeldig of verlopen" in diagnostic(exc.value)
+    # one sentence for every refused token (see below), whatever the user
+    assert "is not valid or has expired" in diagnostic(exc.value)
     bind(directory, user, "Nieuw-Wachtwoord-1")
+
+
+def test_a_wrong_token_tells_nothing_of_the_user(directory, root, org):
+    """The refusal of a wrong token is the same sentence for an existing
+    portal user (whatever its language) and for a DN that names nobody:
+    the redemption is no way to learn who exists (issue 11)."""
+    org_id, _ = org
+    user = make_user(root, org_id, "wtk", manage=["password-recovery"], lang="fr")
+    missing = user.replace("uid=" + uid_of(user), "uid=nobody-" + uid_of(user))
+    answers = []
+    for dn in (user, missing):
+        with pytest.raises(ldap.INVALID_CREDENTIALS) as exc:
+            redeem(directory, dn, "not-a-token-at-all-000000000000000000000000", "Nouveau-Pw-99")
+        answers.append(diagnostic(exc.value).replace(dn, "<dn>"))
+    assert answers[0] == answers[1]
+    assert "is not valid or has expired" in answers[0]
 
 
 def test_expired_token_is_refused(directory, root, org):
