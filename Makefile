@@ -36,7 +36,11 @@ FUZZ_SRC   := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BIN   := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps lib overlay unit integration e2e test run stop asan fuzz bench clean schema-ldif check-format
+# doc/rules.md: manual § -> DESIGN rule -> lib function -> message -> tests
+check-rules:
+	$(PYTHON) scripts/check-rules.py
+
+.PHONY: check-rules all deps lib overlay unit integration e2e test run stop asan fuzz bench clean schema-ldif check-format
 
 all: $(LIBRIGHTS) $(DELEGATE) $(PWCHECK) $(PROVISIOND)
 
@@ -99,6 +103,7 @@ e2e: all
 # check-format first: a formatting slip fails the run before anything is built
 test: deps
 	$(MAKE) check-format
+	$(PYTHON) scripts/check-rules.py
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) integration
