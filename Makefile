@@ -36,10 +36,6 @@ FUZZ_SRC   := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BIN   := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 FUZZ_SECONDS ?= 30
 
-# doc/rules.md: manual § -> DESIGN rule -> lib function -> message -> tests
-check-rules:
-	$(PYTHON) scripts/check-rules.py
-
 .PHONY: check-rules all deps lib overlay unit integration e2e test run stop asan fuzz bench clean schema-ldif check-format
 
 all: $(LIBRIGHTS) $(DELEGATE) $(PWCHECK) $(PROVISIOND)
@@ -141,6 +137,10 @@ bench: deps all
 
 schema-ldif:
 	sh scripts/schema2ldif.sh > schema/um.ldif
+
+# doc/rules.md: manual § -> DESIGN rule -> lib function -> message -> tests
+check-rules:
+	$(PYTHON) scripts/check-rules.py
 
 check-format:
 	clang-format --dry-run --Werror lib/*.c lib/*.h overlay/*.c overlay/*.h $(PROVISIOND_SRC) provisiond/*.h
