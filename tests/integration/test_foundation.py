@@ -1,6 +1,7 @@
 """Issue 2: the portal directory comes up with schema, base tree and demo;
 reads are isolated per tenant; secrets never leave the server."""
 import os
+import re
 import subprocess
 import tempfile
 
@@ -159,6 +160,32 @@ def test_slaptest_reports_position(directory):
     r = subprocess.run(["slaptest", "-u", "-f", path], capture_output=True, text=True)
     assert r.returncode != 0
     assert bad + ":" in r.stderr
+
+
+def test_without_ppolicy_slapd_names_the_real_dependency(directory):
+    """pwdReset and pwdAccountLockedTime are slapo-ppolicy's: without it the
+    overlay stops slapd naming the module, not um.schema (issue 11)."""
+    tmp = tempfile.mkdtemp(prefix="portal-um-noppolicy-")
+    try:
+        conf = open(os.path.join(directory.path, "slapd.conf")).read()
+        conf = "\n".join(line for line in conf.splitlines() if "ppolicy" not in line)
+        conf = re.sub(r"(?m)^directory\s+\S*accesslog$", "directory\t" + tmp + "/a", conf)
+        conf = re.sub(r"(?m)^directory\s+\S*/data$", "directory\t" + tmp + "/d", conf)
+        conf = re.sub(r"(?m)^(pidfile|argsfile)\s+\S+", r"\1\t" + tmp + r"/\1", conf)
+        for d in ("a", "d"):
+            os.mkdir(os.path.join(tmp, d))
+        path = os.path.join(tmp, "slapd.conf")
+        with open(path, "w") as f:
+            f.write(conf)
+        r = subprocess.run(["/usr/sbin/slapd", "-d", "32768", "-f", path, "-h",
+                            "ldap://127.0.0.1:%d/" % free_port()],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode != 0
+        assert ("schema element pwdReset missing: load the ppolicy overlay "
+                "(moduleload ppolicy) before delegate") in r.stderr
+        assert "include um.schema" not in r.stderr
+    finally:
+        subprocess.run(["rm", "-rf", tmp])
 
 
 def test_schema_ldif_matches_schema():
