@@ -110,6 +110,7 @@ int delegate_schema_resolve(const char **missing);
 
 /* lookup.c */
 int delegate_dn_parse(delegate_target *out, const delegate_info *di, struct berval *ndn);
+void delegate_target_spell(delegate_target *t, struct berval *pretty, struct berval *ndn);
 int delegate_entry_get(Operation *op, slap_overinst *on, struct berval *ndn, Entry **e);
 void delegate_entry_release(Operation *op, slap_overinst *on, Entry *e);
 int delegate_writer_resolve(delegate_writer *out, Operation *op, slap_overinst *on);

@@ -55,6 +55,48 @@ int delegate_dn_parse(delegate_target *out, const delegate_info *di, struct berv
 	return 0;
 }
 
+/* The RDN value of `pretty` at the position `ndn` has one at `at`: the
+ * name as the writer spelled it (normalised DNs fold uid's case). Left as
+ * it is unless both name the same thing. */
+static void delegate_spell_one(struct berval *value, struct berval *pretty, struct berval *ndn)
+{
+	ber_len_t i, start = 0;
+	int index = 0, n = 0;
+	char *eq;
+
+	if (!value->bv_val || value->bv_val < ndn->bv_val ||
+	    value->bv_val >= ndn->bv_val + ndn->bv_len)
+		return;
+	for (i = 0; ndn->bv_val + i < value->bv_val; i++) {
+		if (ndn->bv_val[i] == '\\')
+			i++;
+		else if (ndn->bv_val[i] == ',')
+			index++;
+	}
+	for (i = 0; i <= pretty->bv_len; i++) {
+		if (i < pretty->bv_len && pretty->bv_val[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (i < pretty->bv_len && pretty->bv_val[i] != ',')
+			continue;
+		if (n++ == index) {
+			eq = memchr(pretty->bv_val + start, '=', i - start);
+			if (eq && (ber_len_t)(pretty->bv_val + i - eq - 1) == value->bv_len &&
+			    !strncasecmp(eq + 1, value->bv_val, value->bv_len))
+				value->bv_val = eq + 1;
+			return;
+		}
+		start = i + 1;
+	}
+}
+
+void delegate_target_spell(delegate_target *t, struct berval *pretty, struct berval *ndn)
+{
+	delegate_spell_one(&t->uid, pretty, ndn);
+	delegate_spell_one(&t->org, pretty, ndn);
+}
+
 int delegate_entry_get(Operation *op, slap_overinst *on, struct berval *ndn, Entry **e)
 {
 	*e = NULL;

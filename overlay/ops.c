@@ -305,6 +305,7 @@ static int delegate_op_write(Operation *op, SlapReply *rs)
 	delegate_dn_parse(&t, di, &op->o_req_ndn);
 	if (t.kind == DK_OUTSIDE)
 		return SLAP_CB_CONTINUE;
+	delegate_target_spell(&t, &op->o_req_dn, &op->o_req_ndn);
 	/* Everything the check reads is read under the lock. Internal writes
 	 * (memberof, ppolicy) run as the rootdn, possibly inside a write that
 	 * holds it, and touch no holdings: they never wait for it. */
@@ -399,6 +400,7 @@ static int delegate_op_modrdn(Operation *op, SlapReply *rs)
 		dnParent(&op->o_req_ndn, &parent);
 	build_new_dn(&newdn, &parent, &op->orr_nnewrdn, op->o_tmpmemctx);
 	delegate_dn_parse(&t, di, &op->o_req_ndn);
+	delegate_target_spell(&t, &op->o_req_dn, &op->o_req_ndn);
 	delegate_dn_parse(&renamed, di, &newdn);
 	if (t.kind == DK_OUTSIDE && renamed.kind == DK_OUTSIDE)
 		goto out;

@@ -698,8 +698,8 @@ invalid:
 	 * the caller wrote it, in the portal's default language (an anonymous
 	 * caller has none of its own, and the user's would tell it exists) */
 	snprintf(user, sizeof(user), "%.*s", (int)id->bv_len, id->bv_val);
-	code = recovery_refuse(rs, op, LDAP_INVALID_CREDENTIALS, MSG_TOKEN_INVALID,
-	                       RIGHTS_LANG_EN, user, NULL);
+	code = recovery_refuse(rs, op, LDAP_INVALID_CREDENTIALS, MSG_TOKEN_INVALID, RIGHTS_LANG_EN,
+	                       user, NULL);
 cleanup:
 	if (mods)
 		slap_mods_free(mods, 1);

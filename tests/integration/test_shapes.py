@@ -105,6 +105,7 @@ def world(directory):
     add_delegation(root, C, "emasspost", w.n["R"], ["product:letter"])
     w.n["DELEG"] = "cn=emasspost@{R},ou=delegations,{C_DN}".format(**w.n)
     w.n["TV_GRANT"] = grant_dn(w.n["TV"], "emasspost", C)
+    w.n["TV_UID_UPPER"] = w.n["TV_UID"].upper()
     yield w
     for c in w.conns.values():
         c.unbind_s()
@@ -306,12 +307,13 @@ CASES = [
          modify("{TV}", ("add", "umManage", ["admins"]),
                 ctrls=[ctrl(PROXY_AUTHZ, b"dn:cn=admin," + SUFFIX.encode())]),
          ldap.PROXIED_AUTHORIZATION_DENIED, ["not authorized to assume identity"]),
-    # the DN spelled with OIDs and in upper case is the same place
+    # the DN spelled with OIDs and in upper case is the same place (and the
+    # refusal names the user as the writer spelled it)
     case("controls-dn-spelled-with-oids", "PLAIN",
          lambda c, w: c.modify_s("UID=%s,2.5.4.11=Users,O=%s,ou=organizations,%s" % (
              w.n["TV_UID"].upper(), w.n["C"].upper(), SUFFIX),
              [(ldap.MOD_ADD, "umManage", [b"admins"])]),
-         DENIED, [NL_NOT_ADMIN % "TV_UID"]),
+         DENIED, [NL_NOT_ADMIN % "TV_UID_UPPER"]),
     case("controls-noop-does-not-probe-rights", "PLAIN",
          modify("{TV}", ("add", "umManage", ["admins"]), ctrls=[ctrl(NOOP)]), DENIED,
          [NL_NOT_ADMIN % "TV_UID"]),
