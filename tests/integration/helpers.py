@@ -206,3 +206,50 @@ def snapshot_diff(x, y):
             out.append("%s: %s" % (dn, ", ".join("%s %r -> %r" % (a, x[dn].get(a), y[dn].get(a))
                                                  for a in attrs)))
     return "; ".join(out)
+
+
+class World:
+    """Names (for str.format templates) and bound connections of a table
+    of escalation cases: organisations and users made as the rootdn, each
+    under a key, connections bound as them on first use (also ROOT,
+    OPERATOR, ANON and APP, the e-MassPost service identity)."""
+
+    def __init__(self, directory, **names):
+        self.directory = directory
+        self.n = {"SUFFIX": SUFFIX, "GROUPS": "ou=groups," + SUFFIX,
+                  "APPS": "ou=applications," + SUFFIX, "SYSTEM": "ou=system," + SUFFIX,
+                  "OPERATORS": "cn=operators,ou=system," + SUFFIX}
+        self.n.update(names)
+        self.conns = {}
+
+    def fmt(self, value):
+        if isinstance(value, str):
+            return value.format(**self.n)
+        if isinstance(value, dict):
+            return {self.fmt(k): self.fmt(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.fmt(v) for v in value]
+        return value
+
+    def org(self, root, key, **kw):
+        org_id = make_org(root, prefix=key.lower(), **kw)
+        self.n.update({key: org_id, key + "_DN": org_dn(org_id), key + "_NAME": org_id.upper()})
+
+    def user(self, root, key, org, **kw):
+        dn = make_user(root, self.n[org], prefix=key.lower().replace("_", ""), **kw)
+        self.n.update({key: dn, key + "_UID": dn.split(",")[0][4:]})
+
+    def conn(self, who):
+        if who not in self.conns:
+            if who == "ROOT":
+                self.conns[who] = self.directory.root()
+            elif who == "OPERATOR":
+                self.conns[who] = self.directory.operator()
+            elif who == "ANON":
+                self.conns[who] = self.directory.bind()
+            elif who == "APP":
+                self.conns[who] = self.directory.bind("cn=emasspost,ou=apps,ou=system," + SUFFIX,
+                                                      self.directory.secrets["UM_APP_PW"])
+            else:
+                self.conns[who] = bind(self.directory, self.n[who])
+        return self.conns[who]

@@ -20,9 +20,9 @@ import pytest
 from ldap.controls import LDAPControl
 
 from conftest import SUFFIX
-from helpers import (USER_PW, add_delegation, add_grant, assert_refused, bind, delete_tree,
-                     entry, grant_attrs, make_org, make_user, org_dn, unique, user_attrs,
-                     user_dn)
+from helpers import (USER_PW, World, add_delegation, add_grant, assert_refused, bind,
+                     delete_tree, entry, grant_attrs, make_user, org_dn, unique,
+                     user_attrs, user_dn)
 
 PERMISSIVE_MODIFY = "1.2.840.113556.1.4.1413"  # a control slapd supports for every client
 
@@ -58,49 +58,11 @@ DELEGATED = ["product:letter", "product:prior", "billing:BA-1", "role:creation",
              "role:senders-management"]
 
 
-class World:
-    """Names (for str.format templates) and bound connections."""
-
-    def __init__(self, directory):
-        self.directory = directory
-        self.n = {"SUFFIX": SUFFIX, "DEMO": "bpost-contract-team",
-                  "DEMO_DN": org_dn("bpost-contract-team"), "DEMO_NAME": "BPOST CONTRACT TEAM",
-                  "GROUPS": "ou=groups," + SUFFIX, "APPS": "ou=applications," + SUFFIX}
-        self.conns = {}
-
-    def fmt(self, value):
-        if isinstance(value, str):
-            return value.format(**self.n)
-        if isinstance(value, dict):
-            return {k: self.fmt(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [self.fmt(v) for v in value]
-        return value
-
-    def org(self, root, key, **kw):
-        org_id = make_org(root, prefix=key.lower(), **kw)
-        self.n.update({key: org_id, key + "_DN": org_dn(org_id), key + "_NAME": org_id.upper()})
-
-    def user(self, root, key, org, **kw):
-        dn = make_user(root, self.n[org], prefix=key.lower().replace("_", ""), **kw)
-        self.n.update({key: dn, key + "_UID": dn.split(",")[0][4:]})
-
-    def conn(self, who):
-        if who not in self.conns:
-            if who == "ANON":
-                self.conns[who] = self.directory.bind()
-            elif who == "APP":
-                self.conns[who] = self.directory.bind("cn=emasspost,ou=apps,ou=system," + SUFFIX,
-                                                      self.directory.secrets["UM_APP_PW"])
-            else:
-                self.conns[who] = bind(self.directory, self.n[who])
-        return self.conns[who]
-
-
 @pytest.fixture(scope="module")
 def world(directory):
     root = directory.root()
-    w = World(directory)
+    w = World(directory, DEMO="bpost-contract-team", DEMO_DN=org_dn("bpost-contract-team"),
+              DEMO_NAME="BPOST CONTRACT TEAM")
     w.org(root, "C", billing=["BA-1", "BA-2", "BA-3"],
           contracts={"CS-1": "cs-master", "CS-2": "cs-master", "PN-1": "parcels-national",
                      "PN-2": "parcels-national", "BPI-1": "parcels-international",

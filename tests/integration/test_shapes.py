@@ -25,8 +25,8 @@ from pyasn1.codec.ber import encoder
 from pyasn1.type import namedtype, univ
 
 from conftest import SUFFIX
-from helpers import (USER_PW, add_delegation, add_grant, assert_refused, bind, delete_tree,
-                     diagnostic, entry, grant_attrs, grant_dn, make_org, make_user, org_dn, read,
+from helpers import (USER_PW, World, add_delegation, add_grant, assert_refused, bind, delete_tree,
+                     diagnostic, entry, grant_attrs, grant_dn, make_user, read,
                      unique, user_attrs, user_dn, values)
 
 RELAX = "1.3.6.1.4.1.4203.666.5.12"  # Relax Rules
@@ -41,44 +41,6 @@ ADMINS = ["admins", "users", "password-recovery"]
 FULL = {"emasspost": ["product:letter", "product:prior", "billing:BA-1", "role:creation",
                       "role:administrator"],
         "invoice-reporter": ["billing:BA-1", "billing:BA-2"]}
-
-
-class World:
-    """Names (for str.format templates) and bound connections."""
-
-    def __init__(self, directory):
-        self.directory = directory
-        self.n = {"SUFFIX": SUFFIX, "GROUPS": "ou=groups," + SUFFIX,
-                  "APPS": "ou=applications," + SUFFIX, "SYSTEM": "ou=system," + SUFFIX,
-                  "OPERATORS": "cn=operators,ou=system," + SUFFIX}
-        self.conns = {}
-
-    def fmt(self, value):
-        if isinstance(value, str):
-            return value.format(**self.n)
-        if isinstance(value, dict):
-            return {self.fmt(k): self.fmt(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [self.fmt(v) for v in value]
-        return value
-
-    def org(self, root, key, **kw):
-        org_id = make_org(root, prefix=key.lower(), **kw)
-        self.n.update({key: org_id, key + "_DN": org_dn(org_id)})
-
-    def user(self, root, key, org, **kw):
-        dn = make_user(root, self.n[org], prefix=key.lower().replace("_", ""), **kw)
-        self.n.update({key: dn, key + "_UID": dn.split(",")[0][4:]})
-
-    def conn(self, who):
-        if who not in self.conns:
-            if who == "ROOT":
-                self.conns[who] = self.directory.root()
-            elif who == "OPERATOR":
-                self.conns[who] = self.directory.operator()
-            else:
-                self.conns[who] = bind(self.directory, self.n[who])
-        return self.conns[who]
 
 
 @pytest.fixture(scope="module")
