@@ -223,7 +223,7 @@ static int recovery_queue_mail(recovery_ctx *rc, struct berval *to, rights_lang 
 	Operation nop;
 	SlapReply nrs = {REP_RESULT};
 	slap_callback cb = {NULL, slap_null_cb, NULL, NULL};
-	char subject[512], body[8192], cn[80], rnd[16], *sealed = NULL;
+	char subject[512], body[8192], cn[80], rnd[2 * 8 + 1], *sealed = NULL;
 	struct berval bv;
 	Entry *e = NULL;
 	unsigned char r[8];

@@ -245,6 +245,8 @@ def directory():
     d.smtp.stop()
     if os.environ.get("UM_PROVISIOND_LOG"):  # keep it for a post-mortem
         shutil.copyfile(d.provisiond.log, os.environ["UM_PROVISIOND_LOG"])
+    if os.environ.get("UM_SLAPD_LOG"):  # e.g. a sanitizer's report
+        shutil.copyfile(os.path.join(tmp, "slapd.log"), os.environ["UM_SLAPD_LOG"])
     stop_instance(tmp)
     subprocess.run(["rm", "-rf", tmp])
 
