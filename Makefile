@@ -29,6 +29,11 @@ PROVISIOND_PURE_SRC := provisiond/project.c
 PROVISIOND_PURE_OBJ := $(patsubst provisiond/%.c,$(BUILD)/provisiond-obj/%.o,$(PROVISIOND_PURE_SRC))
 PROVISIOND := $(BUILD)/provisiond
 
+# umctl(1): the administrators' CLI (DESIGN §6), libldap and lib's pure logic.
+UMCTL_SRC  := $(wildcard umctl/*.c)
+UMCTL_OBJ  := $(patsubst umctl/%.c,$(BUILD)/umctl-obj/%.o,$(UMCTL_SRC))
+UMCTL      := $(BUILD)/umctl
+
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
 
@@ -38,7 +43,7 @@ FUZZ_SECONDS ?= 30
 
 .PHONY: check-rules all deps lib overlay unit integration e2e test run stop asan fuzz bench clean schema-ldif check-format
 
-all: $(LIBRIGHTS) $(DELEGATE) $(PWCHECK) $(PROVISIOND)
+all: $(LIBRIGHTS) $(DELEGATE) $(PWCHECK) $(PROVISIOND) $(UMCTL)
 
 deps: $(OLDAP)/include/ldap_config.h
 
@@ -75,6 +80,13 @@ $(BUILD)/provisiond-obj/%.o: provisiond/%.c provisiond/*.h lib/rights.h lib/yaml
 
 $(PROVISIOND): $(PROVISIOND_OBJ) $(LIBRIGHTS)
 	$(CC) $(SAN) -o $@ $(PROVISIOND_OBJ) $(LIBRIGHTS) -lldap -llber -lyaml -lsystemd -lcurl -lcrypto
+
+$(BUILD)/umctl-obj/%.o: umctl/%.c umctl/*.h lib/rights.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -D_GNU_SOURCE -Ilib -c -o $@ $<
+
+$(UMCTL): $(UMCTL_OBJ) $(LIBRIGHTS)
+	$(CC) $(SAN) -o $@ $(UMCTL_OBJ) $(LIBRIGHTS) -lldap -llber
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBRIGHTS) $(PROVISIOND_PURE_OBJ)
 	@mkdir -p $(dir $@)
@@ -143,8 +155,9 @@ check-rules:
 	$(PYTHON) scripts/check-rules.py
 
 check-format:
-	clang-format --dry-run --Werror lib/*.c lib/*.h overlay/*.c overlay/*.h $(PROVISIOND_SRC) provisiond/*.h
+	clang-format --dry-run --Werror lib/*.c lib/*.h overlay/*.c overlay/*.h $(PROVISIOND_SRC) provisiond/*.h \
+		umctl/*.c umctl/*.h
 
 clean:
 	rm -rf $(BUILD)/lib $(BUILD)/overlay $(BUILD)/tests $(BUILD)/fuzz $(BUILD)/asan $(BUILD)/delegate.so \
-		$(BUILD)/provisiond $(BUILD)/provisiond-obj
+		$(BUILD)/provisiond $(BUILD)/provisiond-obj $(BUILD)/umctl $(BUILD)/umctl-obj

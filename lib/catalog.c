@@ -279,6 +279,56 @@ const char *profile_label(const rights_profile *p, rights_lang lang)
 	return p ? label_in(p->label, lang) : NULL;
 }
 
+/* The index of dim in app's dimensions, or -1. */
+static long dim_index(const rights_app *app, const rights_dim *dim)
+{
+	if (app == NULL || dim == NULL || dim < app->dims || dim >= app->dims + app->ndims)
+		return -1;
+	return (long)(dim - app->dims);
+}
+
+static const struct rights_require *profile_require(const rights_app *app, const rights_profile *p,
+                                                    const rights_dim *dim)
+{
+	long d = dim_index(app, dim);
+	size_t i;
+
+	if (p == NULL || d < 0)
+		return NULL;
+	for (i = 0; i < p->nrequire; i++)
+		if (p->require[i].dim == (size_t)d)
+			return &p->require[i];
+	return NULL;
+}
+
+int profile_constrains(const rights_app *app, const rights_profile *p, const rights_dim *dim)
+{
+	return profile_require(app, p, dim) != NULL;
+}
+
+int profile_mark(const rights_app *app, const rights_profile *p, const rights_dim *dim,
+                 const rights_value *v)
+{
+	const struct rights_require *r = profile_require(app, p, dim);
+
+	if (r == NULL || v == NULL || v < dim->values || v >= dim->values + dim->nvalues)
+		return -1;
+	return r->marks[v - dim->values];
+}
+
+int profile_at_least_one(const rights_app *app, const rights_profile *p, const rights_dim *dim)
+{
+	long d = dim_index(app, dim);
+	size_t i;
+
+	if (p == NULL || d < 0)
+		return 0;
+	for (i = 0; i < p->nat_least_one; i++)
+		if (p->at_least_one[i] == (size_t)d)
+			return 1;
+	return 0;
+}
+
 size_t app_projection_count(const rights_app *app)
 {
 	return app ? app->nprojections : 0;
@@ -301,6 +351,18 @@ const char *dim_id(const rights_dim *dim)
 const char *dim_label(const rights_dim *dim, rights_lang lang)
 {
 	return dim ? label_in(dim->label, lang) : NULL;
+}
+
+size_t dim_kind_count(const rights_dim *dim)
+{
+	return dim ? dim->nkinds : 0;
+}
+
+const char *dim_kind_at(const rights_dim *dim, size_t i)
+{
+	if (dim == NULL || i >= dim->nkinds)
+		return NULL;
+	return dim->kinds[i];
 }
 
 rights_source dim_source(const rights_dim *dim)

@@ -12,13 +12,6 @@
 
 #include "rights.h"
 
-/* §2.3.5: X = mandatory, O = option, NA = not applicable/not allowed. */
-typedef enum rights_mark {
-	RIGHTS_MARK_NA = 0,
-	RIGHTS_MARK_O,
-	RIGHTS_MARK_X,
-} rights_mark;
-
 struct rights_value {
 	char *id;
 	/* "dim:value", the umRight form: what a profile violation names when

@@ -101,6 +101,25 @@ const rights_profile *app_profile_at(const rights_app *app, size_t i);
 const char *profile_id(const rights_profile *p);
 const char *profile_label(const rights_profile *p, rights_lang lang);
 
+/* §2.3.5: X = mandatory, O = option, NA = not applicable/not allowed. */
+typedef enum rights_mark {
+	RIGHTS_MARK_NA = 0,
+	RIGHTS_MARK_O,
+	RIGHTS_MARK_X,
+} rights_mark;
+
+/* The matrix, cell by cell, for those who show it (provisiond publishes
+ * it under ou=applications, DESIGN §4). `dim` must be one of app's. 1 if
+ * profile p constrains dim (a `require:` row), else 0. */
+int profile_constrains(const rights_app *app, const rights_profile *p, const rights_dim *dim);
+/* The mark of value v of dim in p: NA for values of a constrained
+ * dimension the profile does not list; -1 if p does not constrain dim. */
+int profile_mark(const rights_app *app, const rights_profile *p, const rights_dim *dim,
+                 const rights_value *v);
+/* 1 if p needs at least one value of dim ("always tick the applicable
+ * bordereau types", §2.3.5). */
+int profile_at_least_one(const rights_app *app, const rights_profile *p, const rights_dim *dim);
+
 /* Projection rules (`project:`), read by provisiond. kind is "group" or
  * "attribute"; for a group, `template` holds {suffix}/{app}/{<dim>} markers
  * and `for_dim` the dimension iterated (NULL: one group per app); for an
@@ -120,6 +139,9 @@ rights_source dim_source(const rights_dim *dim);
 /* For RIGHTS_SOURCE_CONTRACT: may a contract of this umContractKind be
  * granted (§2.3.3: Collect & Stamp takes only cs-master)? */
 int dim_accepts_kind(const rights_dim *dim, rights_str kind);
+/* Those kinds (none: any kind), in rights.yaml's order. */
+size_t dim_kind_count(const rights_dim *dim);
+const char *dim_kind_at(const rights_dim *dim, size_t i);
 size_t dim_value_count(const rights_dim *dim); /* 0 for dynamic sources */
 const rights_value *dim_value_at(const rights_dim *dim, size_t i);
 const rights_value *dim_value(const rights_dim *dim, rights_str id);

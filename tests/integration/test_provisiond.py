@@ -315,7 +315,8 @@ def test_group_created_with_first_member_deleted_with_last(directory, root):
 
 
 def test_catalogue_in_ou_applications(directory, root):
-    res = dict(root.search_s(APPS, ldap.SCOPE_ONELEVEL, "(objectClass=umCatalogEntry)"))
+    res = dict(root.search_s(APPS, ldap.SCOPE_ONELEVEL,
+                             "(&(objectClass=umCatalogEntry)(umApplication=*))"))
     assert {dn.lower() for dn in res} == {
         ("cn=%s,%s" % (a["id"], APPS)).lower() for a in RIGHTS["applications"]}
     e = res["cn=emasspost," + APPS]

@@ -599,6 +599,52 @@ static void test_matrix(void **state)
 	row->check();
 }
 
+/* ---- §2.3.5 the matrix as published (profile_mark, DESIGN §4) -------------------- */
+
+typedef struct mark_row {
+	const char *name;
+	const char *profile;
+	const char *dim;
+	const char *value; /* NULL: the dimension itself */
+	int mark;          /* RIGHTS_MARK_*, -1: not constrained */
+	int at_least_one;
+} mark_row;
+
+static const mark_row mark_rows[] = {
+        {"§2.3.5 read only: eshipper-light X", "read-only", "access", "eshipper-light",
+         RIGHTS_MARK_X, 0},
+        {"§2.3.5 read only: prices O", "read-only", "access", "prices", RIGHTS_MARK_O, 0},
+        {"§2.3.5 read only: customs NA", "read-only", "access", "customs", RIGHTS_MARK_NA, 0},
+        {"§2.3.5 read only: bordereau 21 not allowed", "read-only", "bordereau", "21",
+         RIGHTS_MARK_NA, 1},
+        {"§2.3.5 eShipper Pro 2: general X", "eshipper-pro2", "access", "general",
+         RIGHTS_MARK_X, 0},
+        {"§2.3.5 eShipper Pro 2: bordereau 31 O, at least one", "eshipper-pro2", "bordereau",
+         "31", RIGHTS_MARK_O, 1},
+        {"§2.3.5 contracts are not constrained", "etoe", "contract", NULL, -1, 0},
+};
+
+static void test_mark(void **state)
+{
+	const mark_row *row = *state;
+	const rights_app *app = shipped_app("parcels-international");
+	const rights_dim *dim = shipped_dim("parcels-international", row->dim);
+	const rights_profile *p = NULL;
+	size_t i;
+
+	for (i = 0; i < app_profile_count(app); i++)
+		if (strcmp(profile_id(app_profile_at(app, i)), row->profile) == 0)
+			p = app_profile_at(app, i);
+	assert_non_null(p);
+	assert_int_equal(profile_constrains(app, p, dim), row->mark >= 0);
+	assert_int_equal(profile_at_least_one(app, p, dim), row->at_least_one);
+	if (row->value != NULL)
+		assert_int_equal(profile_mark(app, p, dim, dim_value(dim, unit_str(row->value))),
+		                 row->mark);
+	/* a dimension of another application is no cell of this matrix */
+	assert_int_equal(profile_constrains(app, p, shipped_dim("emasspost", "role")), 0);
+}
+
 /* ---- the rows whose names are built here ------------------------------------------ */
 
 static value_row *named_values(void)
@@ -650,6 +696,7 @@ int main(void)
 	                        sizeof(values[0]), test_value);
 	failed += UNIT_RUN_TABLE("§2.3.5 matrix", matrix_rows, test_matrix);
 	failed += unit_run_rows("§2.3.5 matrix cells", cells, n, sizeof(cells[0]), test_cell);
+	failed += UNIT_RUN_TABLE("§2.3.5 matrix as published", mark_rows, test_mark);
 	for (i = 0; i < n; i++)
 		free((char *)cells[i].name);
 	for (i = 0; i < UNIT_NELEM(value_rows); i++)
