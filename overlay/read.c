@@ -16,7 +16,8 @@
  *   delegation cn=<app>@R, those delegations, and the billing addresses and
  *   contracts they name.
  *
- * It only grants, never denies: the next clause ("by * none") does. Every
+ * It only grants (read, search, compare: never disclose, see below), never
+ * denies: the next clause ("by * none") does. Every
  * lookup is an entry fetch by DN (grant and delegation RDNs are
  * deterministic), never a search; what it learns about the reader is kept
  * for the rest of the operation, so a search over many entries fetches
@@ -302,8 +303,10 @@ static int delegate_read_dynacl(void *priv, Operation *op, Entry *e, AttributeDe
 	default:
 		break;
 	}
+	/* read, search and compare, not disclose: a missing entry below one of
+	 * these answers without a matchedDN, as one below a hidden entry does */
 	if (ok)
-		*grant = ACL_LVL_READ;
+		*grant = ACL_PRIV_READ | ACL_PRIV_SEARCH | ACL_PRIV_COMPARE;
 	return 0;
 }
 
