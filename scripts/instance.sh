@@ -103,6 +103,10 @@ start() {
 	fi
 	setup
 	rm -f "$dir/slapd.pid"
+	# emptied here, not only by the subshell's redirection: the loop below
+	# may look before the subshell runs, and must not find the last run's
+	# "slapd stopped"
+	: >"$dir/slapd.log"
 	# -d 32768 ("none": errors only) keeps slapd in the foreground of its own subshell, its stderr in
 	# a log we can show when it refuses to start.
 	(
