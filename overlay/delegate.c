@@ -382,6 +382,9 @@ static int delegate_initialize(void)
 	rc = delegate_bind_register();
 	if (rc)
 		return rc;
+	rc = delegate_read_register();
+	if (rc)
+		return rc;
 	return overlay_register(&delegate_on);
 }
 

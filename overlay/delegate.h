@@ -173,6 +173,9 @@ void delegate_ops_register(slap_overinst *on);
 int delegate_bind_register(void);
 int delegate_bind_acl_present(BackendDB *be);
 
+/* read.c */
+int delegate_read_register(void);
+
 /* delegate.c: the one instance (SLAPO_BFLAG_SINGLE), for what slapd calls
  * outside any database: extended operations and dynamic ACLs */
 extern slap_overinst *delegate_instance;

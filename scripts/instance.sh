@@ -63,7 +63,7 @@ setup() {
 	fi
 	if [ "${UM_NO_DELEGATE:-0}" = 1 ]; then
 		sed -i -e '/^overlay[[:space:]]*delegate/,$d' -e '/^moduleload.*delegate/d' \
-			-e '/dynacl\/delegate-bind/d' "$dir/slapd.conf"
+			-e '/dynacl\/delegate-/d' "$dir/slapd.conf"
 	fi
 	if [ "${UM_NO_BIND_ACL:-0}" = 1 ]; then
 		# the overlay then checks binds with an entry fetch of its own

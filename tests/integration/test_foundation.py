@@ -69,9 +69,18 @@ def test_demo_admin_lists_users_with_creator(directory):
 
 def test_tenant_cannot_read_other_organisation(directory):
     c = directory.bind(user_dn("IMAGINE-ADMIN", ROUTER), DEMO_PW)
-    # not even the existence of the other organisation's entries shows
+    # BPOST CONTRACT TEAM delegates e-MassPost to the router 2 IMAGINE: its
+    # users see that organisation's name, the delegation and the billing
+    # address it names ("Mes comptes", DESIGN §3), nothing else of it
+    res = c.search_s(ORG, ldap.SCOPE_SUBTREE, "(objectClass=*)", ["*"])
+    assert sorted(dn.lower() for dn, _ in res) == sorted(x.lower() for x in [
+        ORG, "cn=emasspost@2-imagine,ou=delegations," + ORG,
+        "umBillingId=BA-1001,ou=billing," + ORG])
+    assert set(dict((dn.lower(), a) for dn, a in res)[ORG.lower()]) == {
+        "objectClass", "o", "displayName"}
+    # not even the existence of its users shows
     with pytest.raises(ldap.NO_SUCH_OBJECT):
-        c.search_s(ORG, ldap.SCOPE_SUBTREE, "(objectClass=*)")
+        c.search_s(USERS, ldap.SCOPE_SUBTREE, "(objectClass=*)")
     res = c.search_s("ou=organizations," + SUFFIX, ldap.SCOPE_SUBTREE, "(uid=*)", ["uid"])
     assert [a["uid"] for _, a in res] == [[b"IMAGINE-ADMIN"]]
     own = c.search_s(ROUTER, ldap.SCOPE_SUBTREE, "(objectClass=umUser)", ["uid"])
