@@ -272,7 +272,9 @@ static int delegate_read_dynacl(void *priv, Operation *op, Entry *e, AttributeDe
 		c = delegate_read_cache_get(op);
 		ok = delegate_read_router(op, on, c, &reader);
 		break;
-	case DK_ORG_OTHER:
+	case RIGHTS_KIND_ORG:
+	case RIGHTS_KIND_BILLING:
+	case RIGHTS_KIND_CONTRACT:
 		if (BER_BVISEMPTY(&t.org))
 			break;
 		if (delegate_read_bv_eq(&e->e_nname, &t.org_ndn)) {
