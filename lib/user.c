@@ -62,13 +62,14 @@ static int one_of(rights_str v, const char *const *allowed)
 
 int user_field_check(rights_msg *why, rights_str attr, rights_str value)
 {
-	/* §1.2: the portal speaks these four; stored as the bare code */
-	static const char *const langs[] = {"nl", "fr", "de", "en", NULL};
 	static const char *const statuses[] = {"active", "deactivated", NULL};
 	static const char *const genders[] = {"male", "female", NULL};
 
 	if (str_is(attr, "preferredLanguage")) {
-		if (one_of(value, langs))
+		rights_lang lang;
+		/* §1.2: the portal's four languages (lang_parse(), the one list),
+		 * stored as the bare code: "fr-BE" is read as fr, never stored */
+		if (value.len == 2 && lang_parse(&lang, value.ptr, value.len) == RIGHTS_OK)
 			return RIGHTS_OK;
 		*why = MSG_BAD_LANGUAGE;
 		return RIGHTS_EINVAL;
