@@ -118,6 +118,17 @@ static void profile_free(struct rights_profile *p)
 	free(p->at_least_one);
 }
 
+static void projections_free(rights_projection *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free((char *)v[i].name);
+		free((char *)v[i].template);
+	}
+	free(v);
+}
+
 static void app_free(struct rights_app *app)
 {
 	size_t i;
@@ -130,11 +141,7 @@ static void app_free(struct rights_app *app)
 	for (i = 0; i < app->nprofiles; i++)
 		profile_free(&app->profiles[i]);
 	free(app->profiles);
-	for (i = 0; i < app->nprojections; i++) {
-		free((char *)app->projections[i].name);
-		free((char *)app->projections[i].template);
-	}
-	free(app->projections);
+	projections_free(app->projections, app->nprojections);
 }
 
 void catalog_free(rights_catalog *cat)
@@ -146,6 +153,7 @@ void catalog_free(rights_catalog *cat)
 	for (i = 0; i < cat->nmanage; i++) {
 		free(cat->manage[i].id);
 		label_free(cat->manage[i].label);
+		projections_free(cat->manage[i].projections, cat->manage[i].nprojections);
 	}
 	free(cat->manage);
 	for (i = 0; i < cat->napps; i++)
@@ -190,6 +198,20 @@ const char *catalog_manage_label(const rights_catalog *cat, rights_str id, right
 	const struct rights_manage *m = manage_find(cat, id);
 
 	return m ? label_in(m->label, lang) : NULL;
+}
+
+size_t catalog_manage_projection_count(const rights_catalog *cat, size_t i)
+{
+	if (cat == NULL || i >= cat->nmanage)
+		return 0;
+	return cat->manage[i].nprojections;
+}
+
+const rights_projection *catalog_manage_projection_at(const rights_catalog *cat, size_t i, size_t k)
+{
+	if (cat == NULL || i >= cat->nmanage || k >= cat->manage[i].nprojections)
+		return NULL;
+	return &cat->manage[i].projections[k];
 }
 
 /* ---- applications ---------------------------------------------------------- */

@@ -19,7 +19,7 @@ typedef enum id_syntax {
 } id_syntax;
 
 static const char *const top_keys[] = {"version", "management", "applications", NULL};
-static const char *const manage_keys[] = {"id", "label", NULL};
+static const char *const manage_keys[] = {"id", "label", "project", NULL};
 static const char *const app_keys[] = {"id",       "label",   "delegable", "dimensions",
                                        "profiles", "project", NULL};
 static const char *const dim_keys[] = {"id", "label", "values", "source", "kinds", NULL};
@@ -124,10 +124,13 @@ static long dim_index(const struct rights_app *app, const ytree_node *name)
 
 /* ---- management (§2.2.4) ------------------------------------------------------- */
 
+static int load_project(rights_projection **out, size_t *n, ytree_loader *ld,
+                        const struct rights_app *app, const ytree_node *seq);
+
 static int load_manage(rights_catalog *cat, ytree_loader *ld, const ytree_node *seq)
 {
 	char b[YTREE_SHOW_MAX + 4];
-	const ytree_node *item = NULL, *id = NULL;
+	const ytree_node *item = NULL, *id = NULL, *proj = NULL;
 	size_t i, j, k;
 	int rc = ytree_expect(ld, seq, YTREE_SEQ, "\"management\"");
 
@@ -159,6 +162,13 @@ static int load_manage(rights_catalog *cat, ytree_loader *ld, const ytree_node *
 				                  id->text);
 		rc = need_label(cat->manage[i].label, ld, item, "management entry");
 		if (rc != RIGHTS_OK)
+			return rc;
+		/* manual §2.2.4: FTP access is a server's door, projected like
+		 * an application's (provisiond) */
+		proj = ytree_map_get(item, "project", NULL);
+		if (proj != NULL &&
+		    (rc = load_project(&cat->manage[i].projections, &cat->manage[i].nprojections,
+		                       ld, NULL, proj)) != RIGHTS_OK)
 			return rc;
 	}
 	for (k = 0; manage_ids[k] != NULL; k++) {
@@ -424,8 +434,10 @@ static int load_profile(struct rights_profile *p, ytree_loader *ld, const struct
 
 /* ---- projections (read by provisiond) ------------------------------------------ */
 
-/* {suffix} and {app} are always known; {<dim>} only while iterating `for`. */
-static int check_template(ytree_loader *ld, const ytree_node *n, const char *t, const char *for_dim)
+/* {suffix} is always known, {app} in an application's rules; {<dim>} only
+ * while iterating `for`. */
+static int check_template(ytree_loader *ld, const ytree_node *n, const char *t, int in_app,
+                          const char *for_dim)
 {
 	char b[YTREE_SHOW_MAX + 4];
 	const char *open = NULL, *close = NULL;
@@ -444,13 +456,18 @@ static int check_template(ytree_loader *ld, const ytree_node *n, const char *t, 
 		len = (size_t)(close - open - 1);
 		if (len == 6 && memcmp(open + 1, "suffix", 6) == 0)
 			continue;
-		if (len == 3 && memcmp(open + 1, "app", 3) == 0)
+		if (in_app && len == 3 && memcmp(open + 1, "app", 3) == 0)
 			continue;
 		if (for_dim != NULL && len == strlen(for_dim) &&
 		    memcmp(open + 1, for_dim, len) == 0) {
 			used_for = 1;
 			continue;
 		}
+		if (!in_app)
+			return ytree_fail(ld, n,
+			                  "template uses \"{%s}\": only {suffix} may be used in a "
+			                  "management right's project",
+			                  ytree_show(b, open + 1, len));
 		return ytree_fail(ld, n,
 		                  "template uses \"{%s}\": only {suffix}, {app} and the dimension "
 		                  "named by \"for\" may be used",
@@ -464,6 +481,7 @@ static int check_template(ytree_loader *ld, const ytree_node *n, const char *t, 
 	return RIGHTS_OK;
 }
 
+/* app NULL: a management right's rule (no dimensions, no {app}). */
 static int load_projection(rights_projection *pr, ytree_loader *ld, const struct rights_app *app,
                            const ytree_node *map)
 {
@@ -489,6 +507,9 @@ static int load_projection(rights_projection *pr, ytree_loader *ld, const struct
 		if (value != NULL)
 			return ytree_fail(ld, value_key,
 			                  "\"value\" is only allowed with \"attribute\"");
+		if (forn != NULL && app == NULL)
+			return ytree_fail(ld, for_key,
+			                  "\"for\" is only allowed in an application's project");
 		if (forn != NULL) {
 			if ((rc = ytree_expect(ld, forn, YTREE_SCALAR, "\"for\"")) != RIGHTS_OK)
 				return rc;
@@ -504,7 +525,7 @@ static int load_projection(rights_projection *pr, ytree_loader *ld, const struct
 		if ((rc = ytree_get_string(&text, ld, group, "\"group\"")) != RIGHTS_OK)
 			return rc;
 		pr->template = text;
-		return check_template(ld, group, text, pr->for_dim);
+		return check_template(ld, group, text, app != NULL, pr->for_dim);
 	}
 	pr->kind = "attribute";
 	if (forn != NULL)
@@ -518,7 +539,7 @@ static int load_projection(rights_projection *pr, ytree_loader *ld, const struct
 	if ((rc = ytree_get_string(&text, ld, value, "\"value\"")) != RIGHTS_OK)
 		return rc;
 	pr->template = text;
-	return check_template(ld, value, text, NULL);
+	return check_template(ld, value, text, app != NULL, NULL);
 }
 
 /* ---- applications (§2.3.1-§2.3.6) ---------------------------------------------- */
@@ -571,20 +592,20 @@ static int load_app_profiles(struct rights_app *app, ytree_loader *ld, const ytr
 	return RIGHTS_OK;
 }
 
-static int load_app_project(struct rights_app *app, ytree_loader *ld, const ytree_node *seq)
+static int load_project(rights_projection **out, size_t *n, ytree_loader *ld,
+                        const struct rights_app *app, const ytree_node *seq)
 {
 	size_t i;
 	int rc = ytree_expect(ld, seq, YTREE_SEQ, "\"project\"");
 
 	if (rc != RIGHTS_OK)
 		return rc;
-	app->projections = alloc_array(seq->nkids, sizeof(*app->projections));
-	if (app->projections == NULL)
+	*out = alloc_array(seq->nkids, sizeof(**out));
+	if (*out == NULL)
 		return ytree_nomem(ld);
-	app->nprojections = seq->nkids;
+	*n = seq->nkids;
 	for (i = 0; i < seq->nkids; i++)
-		if ((rc = load_projection(&app->projections[i], ld, app, seq->kids[i])) !=
-		    RIGHTS_OK)
+		if ((rc = load_projection(&(*out)[i], ld, app, seq->kids[i])) != RIGHTS_OK)
 			return rc;
 	return RIGHTS_OK;
 }
@@ -611,7 +632,8 @@ static int load_app(struct rights_app *app, ytree_loader *ld, const ytree_node *
 	if (opt != NULL && (rc = load_app_profiles(app, ld, opt)) != RIGHTS_OK)
 		return rc;
 	opt = ytree_map_get(map, "project", NULL);
-	if (opt != NULL && (rc = load_app_project(app, ld, opt)) != RIGHTS_OK)
+	if (opt != NULL &&
+	    (rc = load_project(&app->projections, &app->nprojections, ld, app, opt)) != RIGHTS_OK)
 		return rc;
 	return RIGHTS_OK;
 }

@@ -64,6 +64,10 @@ struct rights_app {
 struct rights_manage {
 	char *id;
 	char *label[RIGHTS_LANG_COUNT];
+	/* `project:` of the entry (FTP access, §2.2.4): as an application's,
+	 * never with for_dim */
+	rights_projection *projections;
+	size_t nprojections;
 };
 
 struct rights_catalog {

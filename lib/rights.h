@@ -79,12 +79,31 @@ int catalog_load_buffer(rights_catalog **out, const char *name, const char *buf,
                         rights_error *err);
 void catalog_free(rights_catalog *cat);
 
+/* Projection rules (`project:`), read by provisiond. kind is "group" or
+ * "attribute"; for a group, `template` holds {suffix}/{app}/{<dim>} markers
+ * and `for_dim` the dimension iterated (NULL: one group per app); for an
+ * attribute, `name` and `template` (the value). */
+typedef struct rights_projection {
+	const char *kind;
+	const char *name;
+	const char *template;
+	const char *for_dim;
+} rights_projection;
+size_t app_projection_count(const rights_app *app);
+const rights_projection *app_projection_at(const rights_app *app, size_t i);
+
 /* Management rights of manual §2.2.4 (admins, users, password-recovery,
  * ftp). */
 size_t catalog_manage_count(const rights_catalog *cat);
 const char *catalog_manage_at(const rights_catalog *cat, size_t i);
 int catalog_manage_exists(const rights_catalog *cat, rights_str id);
 const char *catalog_manage_label(const rights_catalog *cat, rights_str id, rights_lang lang);
+/* The `project:` rules of the i-th management right (FTP access is a
+ * group and an attribute an FTP server requires): templates use {suffix}
+ * only, and for_dim is always NULL. */
+size_t catalog_manage_projection_count(const rights_catalog *cat, size_t i);
+const rights_projection *catalog_manage_projection_at(const rights_catalog *cat, size_t i,
+                                                      size_t k);
 
 size_t catalog_app_count(const rights_catalog *cat);
 const rights_app *catalog_app_at(const rights_catalog *cat, size_t i);
@@ -119,19 +138,6 @@ int profile_mark(const rights_app *app, const rights_profile *p, const rights_di
 /* 1 if p needs at least one value of dim ("always tick the applicable
  * bordereau types", §2.3.5). */
 int profile_at_least_one(const rights_app *app, const rights_profile *p, const rights_dim *dim);
-
-/* Projection rules (`project:`), read by provisiond. kind is "group" or
- * "attribute"; for a group, `template` holds {suffix}/{app}/{<dim>} markers
- * and `for_dim` the dimension iterated (NULL: one group per app); for an
- * attribute, `name` and `template` (the value). */
-typedef struct rights_projection {
-	const char *kind;
-	const char *name;
-	const char *template;
-	const char *for_dim;
-} rights_projection;
-size_t app_projection_count(const rights_app *app);
-const rights_projection *app_projection_at(const rights_app *app, size_t i);
 
 const char *dim_id(const rights_dim *dim);
 const char *dim_label(const rights_dim *dim, rights_lang lang);

@@ -266,6 +266,39 @@ static int project_grant(struct projection *out, const rights_app *app, const ch
 	return 0;
 }
 
+/* manual §2.2.4: a management right with `project:` rules (FTP access)
+ * is a door like an application's; templates know {suffix} only. */
+static int project_manage(struct projection *out, const rights_catalog *cat, const char *suffix,
+                          const proj_user *u)
+{
+	const rights_projection *pr;
+	rights_str none = {"", 0};
+	char *s = NULL;
+	size_t i, j, k, n;
+	int held;
+
+	for (i = 0; i < catalog_manage_count(cat); i++) {
+		n = catalog_manage_projection_count(cat, i);
+		if (n == 0)
+			continue;
+		/* umManage is caseIgnoreMatch */
+		for (held = 0, j = 0; j < u->nmanage && !held; j++)
+			held = str_eq_ci(u->manage[j], cstr(catalog_manage_at(cat, i)));
+		if (!held)
+			continue;
+		for (k = 0; k < n; k++) {
+			pr = catalog_manage_projection_at(cat, i, k);
+			if (project_expand(&s, pr->template, suffix, "", NULL, none,
+			                   strcmp(pr->kind, "group") == 0) != 0)
+				return -1;
+			if (strcmp(pr->kind, "attribute") == 0 ? projection_attr(out, pr->name, s)
+			                                       : projection_group(out, s))
+				return -1;
+		}
+	}
+	return 0;
+}
+
 int project_user(struct projection *out, const rights_catalog *cat, const char *suffix,
                  const proj_user *u)
 {
@@ -300,6 +333,8 @@ int project_user(struct projection *out, const rights_catalog *cat, const char *
 		if (project_grant(out, app, suffix, eff, kept) != 0)
 			goto cleanup;
 	}
+	if (project_manage(out, cat, suffix, u) != 0)
+		goto cleanup;
 	rc = 0;
 cleanup:
 	free(eff);
@@ -351,12 +386,49 @@ uint64_t project_attr_hash(const char *const *names, const char *const *values, 
 	return sum;
 }
 
+uint64_t project_manage_hash(const rights_str *manage, size_t n)
+{
+	const char *names[1] = {"umManage"}, *values[1];
+	char buf[256];
+	uint64_t sum = 0;
+	size_t i, len;
+
+	for (i = 0; i < n; i++) {
+		len = manage[i].len < sizeof(buf) ? manage[i].len : sizeof(buf) - 1;
+		memcpy(buf, manage[i].ptr, len);
+		buf[len] = '\0';
+		values[0] = buf;
+		sum += project_attr_hash(names, values, 1);
+	}
+	return sum;
+}
+
+static int attr_name_add(const char ***v, size_t *n, size_t *cap, const char *name)
+{
+	const char **grown;
+	size_t j;
+
+	for (j = 0; j < *n && strcasecmp((*v)[j], name) != 0; j++)
+		;
+	if (j < *n)
+		return 0;
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 4;
+		grown = realloc(*v, *cap * sizeof(**v));
+		if (grown == NULL)
+			return -1;
+		*v = grown;
+	}
+	(*v)[(*n)++] = name;
+	return 0;
+}
+
 int project_attr_names(const char ***out, size_t *n, const rights_catalog *cat)
 {
 	const rights_projection *pr;
 	const rights_app *app;
-	const char **v = NULL, **grown;
-	size_t i, k, j, cap = 0;
+	const char **v = NULL;
+	size_t i, k, cap = 0;
 
 	*out = NULL;
 	*n = 0;
@@ -364,27 +436,24 @@ int project_attr_names(const char ***out, size_t *n, const rights_catalog *cat)
 		app = catalog_app_at(cat, i);
 		for (k = 0; k < app_projection_count(app); k++) {
 			pr = app_projection_at(app, k);
-			if (strcmp(pr->kind, "attribute") != 0)
-				continue;
-			for (j = 0; j < *n && strcasecmp(v[j], pr->name) != 0; j++)
-				;
-			if (j < *n)
-				continue;
-			if (*n == cap) {
-				cap = cap ? cap * 2 : 4;
-				grown = realloc(v, cap * sizeof(*v));
-				if (grown == NULL) {
-					free(v);
-					*n = 0;
-					return -1;
-				}
-				v = grown;
-			}
-			v[(*n)++] = pr->name;
+			if (strcmp(pr->kind, "attribute") == 0 &&
+			    attr_name_add(&v, n, &cap, pr->name))
+				goto fail;
 		}
 	}
+	for (i = 0; i < catalog_manage_count(cat); i++)
+		for (k = 0; k < catalog_manage_projection_count(cat, i); k++) {
+			pr = catalog_manage_projection_at(cat, i, k);
+			if (strcmp(pr->kind, "attribute") == 0 &&
+			    attr_name_add(&v, n, &cap, pr->name))
+				goto fail;
+		}
 	if (v == NULL && (v = calloc(1, sizeof(*v))) == NULL)
 		return -1;
 	*out = v;
 	return 0;
+fail:
+	free(v);
+	*n = 0;
+	return -1;
 }

@@ -222,6 +222,8 @@ typedef struct proj_user {
 	int active;     /* umStatus is not "deactivated" */
 	const proj_grant *grants;
 	size_t ngrants;
+	const rights_str *manage; /* umManage: management rights may project (§2.2.4 ftp) */
+	size_t nmanage;
 } proj_user;
 
 struct proj_attr {
@@ -254,7 +256,11 @@ int project_is_active(rights_str status);
 /* Order-independent hash of (attribute, value) pairs, case-insensitive
  * like umAppAccess: compares what is projected with what is there. */
 uint64_t project_attr_hash(const char *const *names, const char *const *values, size_t n);
-/* The distinct attribute names of the catalogue's `project:` rules. */
+/* The same over ("umManage", value) pairs: a user entry's management
+ * rights, so that a notification changing them is no echo (update.c). */
+uint64_t project_manage_hash(const rights_str *manage, size_t n);
+/* The distinct attribute names of the catalogue's `project:` rules
+ * (applications' and management rights'). */
 int project_attr_names(const char ***out, size_t *n, const rights_catalog *cat);
 
 /* ---- apply.c ------------------------------------------------------------------- */
@@ -345,6 +351,10 @@ int dirty_merge(struct dirty *into, const struct dirty *from);
  * attributes (project_attr_hash()). */
 int user_entry_active(LDAP *ld, LDAPMessage *e);
 uint64_t user_entry_hash(LDAP *ld, LDAPMessage *e, const struct config *conf);
+/* project_manage_hash() of the entry's umManage. What ustate and struct
+ * dirty compare is user_entry_hash() + this: a change of umManage is
+ * recomputed, provisiond's own umAppAccess write is an echo. */
+uint64_t user_entry_manage_hash(LDAP *ld, LDAPMessage *e);
 
 /* Recomputes the touched users and applies the difference. */
 int update_run(LDAP *ld, const struct config *conf, struct ustate *us, struct dirty *d);

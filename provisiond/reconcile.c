@@ -18,10 +18,12 @@
 #include "provisiond.h"
 
 struct r_user {
-	const char *dn; /* as the server wrote it, for member values; NULL: no entry */
-	uint32_t org;   /* id in orgs */
-	uint32_t first; /* first grant + 1; 0: none */
-	uint64_t cur;   /* hash of the projected attributes it has */
+	const char *dn;    /* as the server wrote it, for member values; NULL: no entry */
+	uint32_t org;      /* id in orgs */
+	uint32_t first;    /* first grant + 1; 0: none */
+	uint64_t cur;      /* hash of the projected attributes it has */
+	uint64_t mhash;    /* user_entry_manage_hash() */
+	uint32_t moff, mn; /* its umManage values in rpool */
 	unsigned char active;
 };
 
@@ -139,9 +141,10 @@ static int lower_intern(uint32_t *id, struct strtab *t, const char *s)
 }
 
 /* The values of attr, interned, appended to rpool. */
-static int rights_take(uint32_t *off, uint32_t *n, struct reconcile *r, LDAPMessage *e)
+static int rights_take(uint32_t *off, uint32_t *n, struct reconcile *r, LDAPMessage *e,
+                       const char *attr)
 {
-	struct berval **vals = ldap_get_values_len(r->ld, e, "umRight");
+	struct berval **vals = ldap_get_values_len(r->ld, e, attr);
 	uint32_t id;
 	size_t i;
 	int rc = 0;
@@ -189,6 +192,9 @@ static int read_org_entry(void *ctx, LDAP *ld, LDAPMessage *e)
 		u->org = id;
 		u->active = (unsigned char)user_entry_active(ld, e);
 		u->cur = user_entry_hash(ld, e, r->conf);
+		u->mhash = user_entry_manage_hash(ld, e);
+		if (rights_take(&u->moff, &u->mn, r, e, "umManage") != 0)
+			goto cleanup;
 		r->nusers++;
 		break;
 	case DN_GRANT:
@@ -207,7 +213,7 @@ static int read_org_entry(void *ctx, LDAP *ld, LDAPMessage *e)
 		g->user = uid;
 		g->app = id;
 		if (lower_intern(&g->scope, &r->orgs, ref.peer) != 0 ||
-		    rights_take(&g->off, &g->n, r, e) != 0)
+		    rights_take(&g->off, &g->n, r, e, "umRight") != 0)
 			goto cleanup;
 		g->next = r->u[uid].first;
 		r->u[uid].first = gi + 1;
@@ -217,7 +223,7 @@ static int read_org_entry(void *ctx, LDAP *ld, LDAPMessage *e)
 		snprintf(key, sizeof(key), "%s\n%s\n%s", ref.org, ref.app, ref.peer);
 		if (strtab_intern(&id, &r->dkeys, key, strlen(key)) < 0 ||
 		    grow((void **)&r->d, &r->capd, r->dkeys.n, sizeof(*r->d)) != 0 ||
-		    rights_take(&r->d[id].off, &r->d[id].n, r, e) != 0)
+		    rights_take(&r->d[id].off, &r->d[id].n, r, e, "umRight") != 0)
 			goto cleanup;
 		r->ndelegs++;
 		break;
@@ -301,6 +307,7 @@ static int project_one(struct reconcile *r, uint32_t uid, struct scratch *s, str
 	uint64_t want;
 	int rc = -1;
 
+	total = u->mn;
 	for (gi = u->first; gi != 0; gi = r->g[gi - 1].next) {
 		g = &r->g[gi - 1];
 		total += g->n;
@@ -337,6 +344,10 @@ static int project_one(struct reconcile *r, uint32_t uid, struct scratch *s, str
 		}
 	}
 	pu.ngrants = ng;
+	pu.manage = &s->vals[nv];
+	for (i = 0; i < u->mn; i++)
+		lookup_str(&r->rights, r->rpool[u->moff + i], &s->vals[nv++]);
+	pu.nmanage = u->mn;
 	if (project_user(p, conf->cat, conf->suffix, &pu) != 0)
 		return -1;
 	for (i = 0; i < p->ngroups; i++)
@@ -345,7 +356,7 @@ static int project_one(struct reconcile *r, uint32_t uid, struct scratch *s, str
 
 	if (changeset_add_attrs(&want, &r->cs, u->dn, p, conf, u->cur) != 0)
 		goto cleanup;
-	if (ustate_set(r->us, r->users.strs[uid], u->active, want) != 0)
+	if (ustate_set(r->us, r->users.strs[uid], u->active, want + u->mhash) != 0)
 		goto cleanup;
 	rc = 0;
 cleanup:
@@ -577,7 +588,7 @@ static long elapsed_ms(const struct timespec *t0)
 
 int reconcile_run(LDAP *ld, const struct config *conf, struct ustate *us)
 {
-	char *org_attrs[3 + 16] = {"umStatus", "umRight", NULL};
+	char *org_attrs[4 + 16] = {"umStatus", "umRight", "umManage", NULL};
 	char *group_attrs[] = {"member", "owner", NULL};
 	struct reconcile r;
 	struct timespec t0;
@@ -598,8 +609,8 @@ int reconcile_run(LDAP *ld, const struct config *conf, struct ustate *us)
 	strtab_init(&r.text);
 	changeset_init(&r.cs);
 	for (i = 0; i < conf->nattrs && i < 16; i++)
-		org_attrs[2 + i] = (char *)conf->attrs[i];
-	org_attrs[2 + i] = NULL;
+		org_attrs[3 + i] = (char *)conf->attrs[i];
+	org_attrs[3 + i] = NULL;
 
 	/* 1. everything that decides the projection */
 	rc = ldapconn_search_paged(ld, conf, conf->orgs_dn, LDAP_SCOPE_SUBTREE,

@@ -31,7 +31,7 @@ struct sync {
 	const struct config *conf;
 	struct dirty *dirty;
 	struct berval cookie; /* covers every message handled so far */
-	char *attrs[2 + 16];
+	char *attrs[3 + 16];
 	unsigned long nmsgs;
 	int refresh_done;
 	int need_reconcile;
@@ -77,7 +77,8 @@ static int sync_note(struct sync *s, LDAPMessage *msg, int deleted)
 			rc = dirty_user(s->dirty, ref.user_key);
 		else
 			rc = dirty_user_entry(s->dirty, ref.user_key, user_entry_active(s->ld, msg),
-			                      user_entry_hash(s->ld, msg, s->conf));
+			                      user_entry_hash(s->ld, msg, s->conf) +
+			                              user_entry_manage_hash(s->ld, msg));
 		break;
 	case DN_GRANT:
 		rc = dirty_user(s->dirty, ref.user_key);
@@ -314,9 +315,10 @@ int sync_start(struct sync **out, LDAP *ld, const struct config *conf, const cha
 	s->conf = conf;
 	s->dirty = d;
 	s->attrs[0] = "umStatus";
+	s->attrs[1] = "umManage"; /* §2.2.4 ftp is projected */
 	for (i = 0; i < conf->nattrs && i < 16; i++)
-		s->attrs[1 + i] = (char *)conf->attrs[i];
-	s->attrs[1 + i] = NULL;
+		s->attrs[2 + i] = (char *)conf->attrs[i];
+	s->attrs[2 + i] = NULL;
 	if (cookie != NULL && (s->cookie.bv_val = strdup(cookie)) == NULL)
 		goto fail;
 	s->cookie.bv_len = cookie ? strlen(cookie) : 0;

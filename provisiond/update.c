@@ -158,6 +158,23 @@ uint64_t user_entry_hash(LDAP *ld, LDAPMessage *e, const struct config *conf)
 	return h;
 }
 
+uint64_t user_entry_manage_hash(LDAP *ld, LDAPMessage *e)
+{
+	struct berval **vals = ldap_get_values_len(ld, e, "umManage");
+	rights_str v[16];
+	uint64_t h;
+	size_t n;
+
+	/* umManage has four possible values (§2.2.4) */
+	for (n = 0; vals != NULL && vals[n] != NULL && n < 16; n++) {
+		v[n].ptr = vals[n]->bv_val;
+		v[n].len = vals[n]->bv_len;
+	}
+	h = project_manage_hash(v, n);
+	ldap_value_free_len(vals);
+	return h;
+}
+
 struct strvec {
 	const char **v;
 	size_t n, cap;
@@ -317,6 +334,10 @@ struct uread {
 	char *org;
 	int active;
 	uint64_t cur;
+	uint64_t mhash; /* user_entry_manage_hash() */
+	struct berval **mv;
+	rights_str *m; /* umManage */
+	size_t nm;
 	struct ugrant *g;
 	size_t ng;
 };
@@ -337,6 +358,8 @@ static void uread_clear(struct uread *r)
 	free(r->g);
 	free(r->dn);
 	free(r->org);
+	ldap_value_free_len(r->mv);
+	free(r->m);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -403,6 +426,14 @@ static int uread_parse(struct uread *r, struct update *u, LDAPMessage *res, cons
 			r->org = strdup(ref.org);
 			r->active = user_entry_active(u->ld, e);
 			r->cur = user_entry_hash(u->ld, e, u->conf);
+			r->mhash = user_entry_manage_hash(u->ld, e);
+			r->mv = ldap_get_values_len(u->ld, e, "umManage");
+			r->m = bv_strs(r->mv, &r->nm);
+			if (r->dn == NULL || r->org == NULL || r->m == NULL) {
+				dn_ref_clear(&ref);
+				ldap_memfree(dn);
+				goto cleanup;
+			}
 		} else if (ref.kind == DN_GRANT && strcmp(ref.user_key, key) == 0) {
 			if (r->ng == cap) {
 				cap = cap ? cap * 2 : 8;
@@ -550,6 +581,8 @@ static int user_diff(struct update *u, const char *key, const struct uread *r, L
 		pu.active = r->active;
 		pu.grants = pg;
 		pu.ngrants = r->ng;
+		pu.manage = r->m;
+		pu.nmanage = r->nm;
 		if (project_user(p, conf->cat, conf->suffix, &pu) != 0)
 			goto cleanup;
 	}
@@ -611,7 +644,7 @@ static int user_diff(struct update *u, const char *key, const struct uread *r, L
 	}
 	if (changeset_add_attrs(&hash, &u->cs, r->dn, p, conf, r->cur) != 0)
 		goto cleanup;
-	if (ustate_set(u->us, key, r->active, hash) != 0)
+	if (ustate_set(u->us, key, r->active, hash + r->mhash) != 0)
 		goto cleanup;
 	rc = 0;
 cleanup:
@@ -628,7 +661,8 @@ cleanup:
 
 static int update_chunk(struct update *u, char *const *keys, size_t n)
 {
-	char *uattrs[3 + 16] = {"umStatus", "umRight", NULL}, *gattrs[] = {"owner", NULL};
+	char *uattrs[4 + 16] = {"umStatus", "umRight", "umManage", NULL};
+	char *gattrs[] = {"owner", NULL};
 	struct ldapconn_req *reqs = NULL, *dreqs = NULL;
 	struct uread *reads = NULL;
 	struct strtab dels;
@@ -639,8 +673,8 @@ static int update_chunk(struct update *u, char *const *keys, size_t n)
 	strtab_init(&dels);
 	memset(&p, 0, sizeof(p));
 	for (i = 0; i < u->conf->nattrs && i < 16; i++)
-		uattrs[2 + i] = (char *)u->conf->attrs[i];
-	uattrs[2 + i] = NULL;
+		uattrs[3 + i] = (char *)u->conf->attrs[i];
+	uattrs[3 + i] = NULL;
 	reqs = calloc(2 * n, sizeof(*reqs));
 	reads = calloc(n, sizeof(*reads));
 	if (reqs == NULL || reads == NULL)

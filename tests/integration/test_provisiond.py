@@ -82,8 +82,8 @@ def expected_projection(conn):
     apps = {a["id"]: a for a in RIGHTS["applications"]}
     res = conn.search_s(ORGS, ldap.SCOPE_SUBTREE,
                         "(|(objectClass=umUser)(objectClass=umGrant)(objectClass=umDelegation))",
-                        ["objectClass", "umStatus", "umRight"])
-    users, grants, delegations = {}, [], {}
+                        ["objectClass", "umStatus", "umRight", "umManage"])
+    users, grants, delegations, manage = {}, [], {}, {}
     for dn, attrs in res:
         rdns = ldap.dn.str2dn(dn.lower())
         ocs = {v.decode().lower() for v in attrs.get("objectClass", [])}
@@ -91,6 +91,7 @@ def expected_projection(conn):
         if "umuser" in ocs:
             status = attrs.get("umStatus", [b"active"])[0].decode().lower()
             users[dn.lower()] = (rdns[2][0][1], status != "deactivated")
+            manage[dn.lower()] = {v.decode().lower() for v in attrs.get("umManage", [])}
         elif "umgrant" in ocs:
             app, _, scope = rdns[0][0][1].partition("@")
             grants.append((ldap.dn.dn2str(rdns[1:]), app, scope, rights))
@@ -128,6 +129,19 @@ def expected_projection(conn):
             for name in names:
                 dn = name.replace("{suffix}", SUFFIX).replace("{app}", app_id).lower()
                 want_groups.setdefault(dn, set()).add(user)
+    # §2.2.4: a management right's project: rules (ftp), for active holders
+    for user, (org, active) in users.items():
+        if not active:
+            continue
+        for m in RIGHTS["management"]:
+            if m["id"] not in manage[user]:
+                continue
+            for rule in m.get("project", []):
+                if "attribute" in rule:
+                    want_attrs[user].add(rule["value"].lower())
+                else:
+                    dn = rule["group"].replace("{suffix}", SUFFIX).lower()
+                    want_groups.setdefault(dn, set()).add(user)
     return want_groups, want_attrs
 
 
@@ -231,6 +245,31 @@ def test_deactivated_user_loses_everything_and_gets_it_back(root, customer):
     set_status(root, user, "deactivated")
     wait_for(lambda: projection(root, user), (set(), set()))
     set_status(root, user, "active")
+    wait_for(lambda: projection(root, user), full)
+
+
+def test_ftp_right_projects_the_ftp_group_and_umappaccess(root, customer):
+    """§2.2.4 FTP access (umManage ftp, rights.yaml's project: on the
+    management entry): the FTP server's group and umAppAccess ftp, kept true
+    through the sync session as umManage and umStatus change."""
+    user = make_user(root, customer, prefix="ftp", manage=["ftp"],
+                     grants={"emasspost": EMASSPOST})
+    apps = lower(group("emasspost"), group("emasspost-creation"),
+                 group("emasspost-validation-price"))
+    full = (apps | lower(group("ftp")), {"emasspost", "ftp"})
+    wait_for(lambda: projection(root, user), full)
+    # the right taken away: the FTP door closes, the application stays
+    root.modify_s(user, [(ldap.MOD_DELETE, "umManage", [b"ftp"])])
+    wait_for(lambda: projection(root, user), (apps, {"emasspost"}))
+    root.modify_s(user, [(ldap.MOD_ADD, "umManage", [b"ftp"])])
+    wait_for(lambda: projection(root, user), full)
+    # §3.1: a deactivated holder drops out, and comes back on reactivation
+    set_status(root, user, "deactivated")
+    wait_for(lambda: projection(root, user), (set(), set()))
+    set_status(root, user, "active")
+    wait_for(lambda: projection(root, user), full)
+    # another management right changes nothing the FTP server sees
+    root.modify_s(user, [(ldap.MOD_ADD, "umManage", [b"users"])])
     wait_for(lambda: projection(root, user), full)
 
 

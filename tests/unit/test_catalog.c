@@ -3,6 +3,7 @@
  * doc/rights-yaml-format.md (inline, independent of config/rights.yaml).
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "unit.h"
 
@@ -16,7 +17,11 @@ static const char example[] =
         "Administrators}\n"
         "  - {id: users, label: " L "}\n"
         "  - {id: password-recovery, label: " L "}\n"
-        "  - {id: ftp, label: " L "}\n"
+        "  - id: ftp\n"
+        "    label: " L "\n"
+        "    project:\n"
+        "      - {group: \"cn=ftp,ou=groups,{suffix}\"}\n"
+        "      - {attribute: umAppAccess, value: ftp}\n"
         "applications:\n"
         "  - id: emasspost\n"
         "    label: {nl: e-MassPost NL, fr: e-MassPost FR, de: e-MassPost DE, en: e-MassPost EN}\n"
@@ -190,6 +195,29 @@ static void check_projections(const fixture *fx)
 	assert_null(app_projection_at(fx->emp, 3));
 }
 
+/* §2.2.4 FTP access: projected like an application (group, attribute) */
+static void check_manage_projections(const fixture *fx)
+{
+	const rights_projection *p = NULL;
+	size_t ftp;
+
+	for (ftp = 0; strcmp(catalog_manage_at(fx->cat, ftp), "ftp") != 0; ftp++)
+		;
+	assert_int_equal(catalog_manage_projection_count(fx->cat, 0), 0);
+	assert_int_equal(catalog_manage_projection_count(fx->cat, ftp), 2);
+	p = catalog_manage_projection_at(fx->cat, ftp, 0);
+	assert_string_equal(p->kind, "group");
+	assert_string_equal(p->template, "cn=ftp,ou=groups,{suffix}");
+	assert_null(p->for_dim);
+	p = catalog_manage_projection_at(fx->cat, ftp, 1);
+	assert_string_equal(p->kind, "attribute");
+	assert_string_equal(p->name, "umAppAccess");
+	assert_string_equal(p->template, "ftp");
+	assert_null(catalog_manage_projection_at(fx->cat, ftp, 2));
+	assert_null(catalog_manage_projection_at(fx->cat, 99, 0));
+	assert_int_equal(catalog_manage_projection_count(NULL, 0), 0);
+}
+
 static void check_null_safety(const fixture *fx)
 {
 	(void)fx;
@@ -212,6 +240,7 @@ static const lookup_row lookup_rows[] = {
         {"§2.3.3 contract kinds", check_kinds},
         {"§2.3.5 profiles", check_profiles},
         {"projection rules for provisiond", check_projections},
+        {"§2.2.4 projection rules of a management right", check_manage_projections},
         {"lookups on NULL", check_null_safety},
 };
 

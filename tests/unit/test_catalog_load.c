@@ -37,6 +37,13 @@
 	"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["                                                 \
 	"]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
 
+/* management with the ftp entry's project: at line 8, its items from line 9 */
+#define MHEAD_TOP                                                                                  \
+	"version: 1\nmanagement:\n" UNIT_M_ADMINS UNIT_M_USERS UNIT_M_RECOVERY "  - id: ftp\n"     \
+	"    label: " L "\n"
+#define MHEAD MHEAD_TOP "    project:\n"
+#define MTAIL "applications:\n" APP
+
 typedef struct load_row {
 	const char *name;
 	const char *yaml;
@@ -334,6 +341,23 @@ static const load_row rows[] = {
          "invalid attribute name \"1bad\""},
         {"project must be a list", HEAD APP "    project: {group: x}\n", 15, 14,
          "\"project\" must be a list, not a mapping"},
+
+        /* a management right's projections (§2.2.4 FTP access); lines 6-9 */
+        {"a management right may be projected",
+         MHEAD "      - {group: \"cn=ftp,{suffix}\"}\n"
+               "      - {attribute: umAppAccess, value: ftp}\n" MTAIL,
+         0, 0, NULL},
+        {"a management right iterates no dimension",
+         MHEAD "      - {group: \"cn=x\", for: d}\n" MTAIL, 9, 25,
+         "\"for\" is only allowed in an application's project"},
+        {"a management right's template knows {suffix} only",
+         MHEAD "      - {group: \"cn={app},{suffix}\"}\n" MTAIL, 9, 17,
+         "template uses \"{app}\": only {suffix} may be used in a management right's project"},
+        {"a management right's attribute value has no marker",
+         MHEAD "      - {attribute: umAppAccess, value: \"{d}\"}\n" MTAIL, 9, 41,
+         "template uses \"{d}\""},
+        {"a management right's project is a list", MHEAD_TOP "    project: x\n" MTAIL, 8, 14,
+         "\"project\" must be a list, not a scalar"},
 };
 
 static void test_load_row(void **state)

@@ -31,6 +31,7 @@ typedef struct project_row {
 	grant_spec grants[MAXG];
 	const char *groups[MAXV]; /* the "cn=..." part, ",ou=groups,<suffix>" added */
 	const char *access[MAXV]; /* umAppAccess values */
+	const char *manage[MAXV]; /* umManage values */
 } project_row;
 
 /* R(...): a list of values; OWN: a grant on the user's organisation; VIA:
@@ -67,11 +68,13 @@ static const project_row project_rows[] = {
          {OWN("emasspost", "c1",
               R("product:letter", "billing:BA-1", "role:creation", "role:validation-price"))},
          {"emasspost-creation", "emasspost-validation-price", "emasspost"},
-         {"emasspost"}},
+         {"emasspost"},
+         {NULL}},
         {"§3.1 a deactivated user keeps its grants but projects nothing",
          "c1",
          0,
          {OWN("emasspost", "c1", R("product:letter", "role:creation"))},
+         {NULL},
          {NULL},
          {NULL}},
         {"DESIGN §4 an application with an empty grant gives no access",
@@ -79,36 +82,42 @@ static const project_row project_rows[] = {
          1,
          {OWN("emasspost", "c1", R(NULL)), OWN("distriplanner", "c1", R("role:quick-view"))},
          {"distriplanner-quick-view", "distriplanner"},
-         {"distriplanner"}},
+         {"distriplanner"},
+         {NULL}},
         {"§2.3.3 values without a group still give the application",
          "c1",
          1,
          {OWN("collect-stamp", "c1", R("contract:CS1"))},
          {"collect-stamp"},
-         {"collect-stamp"}},
+         {"collect-stamp"},
+         {NULL}},
         {"§2.3.6 Invoice Reporter: one group, no role",
          "c1",
          1,
          {OWN("invoice-reporter", "c1", R("billing:BA-1", "billing:BA-2"))},
          {"invoice-reporter"},
-         {"invoice-reporter"}},
+         {"invoice-reporter"},
+         {NULL}},
         {"§2.3.1 sous-traitants: a router's user holds only what the delegation gives",
          "r1",
          1,
          {VIA("emasspost", "c1", R("product:letter", "role:creation", "role:validation-price"), 1,
               R("product:letter", "role:creation"))},
          {"emasspost-creation", "emasspost"},
-         {"emasspost"}},
+         {"emasspost"},
+         {NULL}},
         {"§2.3.1 sous-traitants: a revoked delegation takes everything back",
          "r1",
          1,
          {VIA("emasspost", "c1", R("product:letter", "role:creation"), 0, R(NULL))},
+         {NULL},
          {NULL},
          {NULL}},
         {"§2.3.1 sous-traitants: a delegation holding none of the values",
          "r1",
          1,
          {VIA("emasspost", "c1", R("role:creation"), 1, R("role:administrator"))},
+         {NULL},
          {NULL},
          {NULL}},
         {"§2.3.1 own grant and grant on a customer: each group once",
@@ -117,17 +126,20 @@ static const project_row project_rows[] = {
          {OWN("emasspost", "r1", R("role:creation")),
           VIA("emasspost", "c1", R("role:creation", "role:administrator"), 1, R("role:creation"))},
          {"emasspost-creation", "emasspost"},
-         {"emasspost"}},
+         {"emasspost"},
+         {NULL}},
         {"org ids compare case-insensitively (o is caseIgnore)",
          "C1",
          1,
          {OWN("emasspost", "c1", R("role:creation"))},
          {"emasspost-creation", "emasspost"},
-         {"emasspost"}},
+         {"emasspost"},
+         {NULL}},
         {"umRight is caseExact: Role:Creation is no value of rights.yaml",
          "c1",
          1,
          {OWN("emasspost", "c1", R("Role:Creation", "role:Creation"))},
+         {NULL},
          {NULL},
          {NULL}},
         {"a value rights.yaml dropped names no group, and alone gives no access",
@@ -135,11 +147,13 @@ static const project_row project_rows[] = {
          1,
          {OWN("emasspost", "c1", R("role:retired-role"))},
          {NULL},
+         {NULL},
          {NULL}},
         {"an application rights.yaml dropped projects nothing",
          "c1",
          1,
          {OWN("retired-app", "c1", R("role:creation"))},
+         {NULL},
          {NULL},
          {NULL}},
         {"malformed values are ignored, the others count",
@@ -147,8 +161,32 @@ static const project_row project_rows[] = {
          1,
          {OWN("emasspost", "c1", R("nocolon", ":x", "role:", "role:creation"))},
          {"emasspost-creation", "emasspost"},
-         {"emasspost"}},
-        {"a user without grants has nothing", "c1", 1, NONE, {NULL}, {NULL}},
+         {"emasspost"},
+         {NULL}},
+        {"a user without grants has nothing", "c1", 1, NONE, {NULL}, {NULL}, {NULL}},
+        {"§2.2.4 ftp: the FTP server's group and umAppAccess ftp, without any grant",
+         "c1",
+         1,
+         NONE,
+         {"ftp"},
+         {"ftp"},
+         {"ftp"}},
+        {"§2.2.4 ftp beside an application",
+         "c1",
+         1,
+         {OWN("invoice-reporter", "c1", R("billing:BA-1"))},
+         {"invoice-reporter", "ftp"},
+         {"invoice-reporter", "ftp"},
+         {"users", "ftp"}},
+        {"§3.1 a deactivated ftp holder projects nothing", "c1", 0, NONE, {NULL}, {NULL}, {"ftp"}},
+        {"§2.2.4 the other management rights project nothing",
+         "c1",
+         1,
+         NONE,
+         {NULL},
+         {NULL},
+         {"admins", "users", "password-recovery"}},
+        {"umManage is caseIgnore: FTP is ftp", "c1", 1, NONE, {"ftp"}, {"ftp"}, {"FTP"}},
 };
 
 static size_t count(const char *const *v, size_t max)
@@ -173,7 +211,7 @@ static int contains_ci(char *const *v, size_t n, const char *s)
 static void test_project_user(void **state)
 {
 	const project_row *row = *state;
-	rights_str rights[MAXG][MAXV], deleg[MAXG][MAXV];
+	rights_str rights[MAXG][MAXV], deleg[MAXG][MAXV], manage[MAXV];
 	proj_grant grants[MAXG];
 	proj_user u;
 	struct projection p;
@@ -201,6 +239,10 @@ static void test_project_user(void **state)
 	u.active = row->active;
 	u.grants = grants;
 	u.ngrants = ng;
+	u.nmanage = count(row->manage, MAXV);
+	for (i = 0; i < u.nmanage; i++)
+		manage[i] = unit_str(row->manage[i]);
+	u.manage = manage;
 	assert_int_equal(project_user(&p, cat, SUFFIX, &u), 0);
 
 	n = count(row->groups, MAXV);
