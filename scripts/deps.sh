@@ -41,6 +41,10 @@ if [ -n "$missing" ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing
 	rm -f /usr/sbin/policy-rc.d
 fi
+# Debian enables a system proftpd; the tests run their own on loopback only
+if [ -d /etc/systemd/system ] && [ ! -e /etc/systemd/system/proftpd.service ]; then
+	ln -s /dev/null /etc/systemd/system/proftpd.service
+fi
 
 ver=$(dpkg-query -W -f='${Version}' slapd | sed 's/-[^-]*$//')
 tree="$build/openldap-$ver"
