@@ -144,7 +144,7 @@ int cmd_delegations(struct um *um, int argc, char **argv)
 	const struct capp *ca;
 	struct ucat cat;
 	struct table t;
-	char *org = NULL, *base = NULL, *app, *router, *rid, **vals;
+	char *org = NULL, *base = NULL, *app, *router, *rid, **vals, *named;
 	size_t i;
 	int rc;
 
@@ -186,8 +186,10 @@ int cmd_delegations(struct um *um, int argc, char **argv)
 			row[0] = um->json ? app : ca ? ucat_label(um, ca->label, ca->id) : app;
 			row[1] = rid;
 			row[2] = vals[i];
-			row[3] = ucat_right_label(um, ca, vals[i], &dl);
+			named = um_resource_name(um, ca, um->org, vals[i]);
+			row[3] = named ? named : ucat_right_label(um, ca, vals[i], &dl);
 			table_row(&t, row);
+			free(named);
 		}
 		um_strv_free(vals);
 		free(app);
