@@ -5,8 +5,8 @@
 # run/provisiond.log, its sync cookie in run/provisiond/).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-run="$top/run"
-port=3890
+run=${UM_RUN:-$top/run}  # UM_RUN, UM_PORT: a second instance (tests/integration/test_readme_umctl.py)
+port=${UM_PORT:-3890}
 suffix=${UM_SUFFIX:-dc=portal,dc=example}
 demo_admin="uid=PRINTSCREENS,ou=users,o=bpost-contract-team,ou=organizations,$suffix"
 pd_pid="$run/provisiond.pid"

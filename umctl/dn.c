@@ -55,6 +55,27 @@ char *um_grant_dn(const char *user_dn, const char *app, const char *scope)
 	return out;
 }
 
+char *um_resource_dn(const struct um *um, const char *org, const char *source, const char *id)
+{
+	char *e = NULL, *o = NULL, *out = NULL;
+	const char *fmt;
+
+	/* DESIGN §2: ou=billing/umBillingId, ou=contracts/umContractId */
+	if (strcmp(source, "billing") == 0)
+		fmt = "umBillingId=%s,ou=billing,%s";
+	else if (strcmp(source, "contract") == 0)
+		fmt = "umContractId=%s,ou=contracts,%s";
+	else
+		return NULL;
+	e = escaped(id);
+	o = um_org_dn(um, org);
+	if (e != NULL && o != NULL && asprintf(&out, fmt, e, o) < 0)
+		out = NULL;
+	free(e);
+	free(o);
+	return out;
+}
+
 char *um_dn_first_value(const char *dn)
 {
 	LDAPDN parsed = NULL;

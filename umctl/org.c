@@ -92,7 +92,7 @@ static int org_create(struct um *um, int argc, char **argv)
 static int org_resource(struct um *um, int argc, char **argv, int contract)
 {
 	const char *name, *kind;
-	char *org = NULL, *dn = NULL;
+	char *dn = NULL;
 	int bad = 0, rc;
 
 	name = um_flag(&argc, argv, "--name", &bad);
@@ -102,29 +102,9 @@ static int org_resource(struct um *um, int argc, char **argv, int contract)
 		                         : "org billing add ORG ID --name NAME");
 	if ((rc = um_connect(um, NULL)) != UM_EXIT_OK)
 		return rc;
-	org = um_org_dn(um, argv[0]);
-	{
-		rights_str id = {argv[1], strlen(argv[1])};
-		size_t need = dn_value_escape(NULL, 0, id) + 1;
-		char *esc = malloc(need);
-
-		if (org == NULL || esc == NULL) {
-			free(esc);
-			free(org);
-			return UM_EXIT_USAGE;
-		}
-		dn_value_escape(esc, need, id);
-		if (asprintf(&dn,
-		             contract ? "umContractId=%s,ou=contracts,%s"
-		                      : "umBillingId=%s,ou=billing,%s",
-		             esc, org) < 0)
-			dn = NULL;
-		free(esc);
-	}
-	if (dn == NULL) {
-		free(org);
+	dn = um_resource_dn(um, argv[0], contract ? "contract" : "billing", argv[1]);
+	if (dn == NULL)
 		return UM_EXIT_USAGE;
-	}
 	if (contract) {
 		const char *pairs[] = {
 		        "objectClass", "umContract", "umContractId", argv[1], "umContractKind",
@@ -141,7 +121,6 @@ static int org_resource(struct um *um, int argc, char **argv, int contract)
 	if (rc == UM_EXIT_OK)
 		printf("%s: %s\n", um_t(um, T_DONE), argv[1]);
 	free(dn);
-	free(org);
 	return rc;
 }
 

@@ -207,10 +207,19 @@ void table_print(const struct um *um, const struct table *t)
 			if (width(t->cells[r * t->ncols + c]) > w[c])
 				w[c] = width(t->cells[r * t->ncols + c]);
 	}
-	for (r = 0; r <= t->nrows; r++) {
-		for (c = 0; c < t->ncols; c++) {
+	/* no heading line when no column has one (whoami, user show); no
+	 * padding after a row's last non-empty cell */
+	for (c = 0; c < t->ncols && *t->heads[c] == '\0'; c++)
+		;
+	for (r = c == t->ncols ? 1 : 0; r <= t->nrows; r++) {
+		size_t last = 0;
+
+		for (c = 0; c < t->ncols; c++)
+			if (*(r == 0 ? t->heads[c] : t->cells[(r - 1) * t->ncols + c]) != '\0')
+				last = c;
+		for (c = 0; c <= last; c++) {
 			cell = r == 0 ? t->heads[c] : t->cells[(r - 1) * t->ncols + c];
-			if (c + 1 == t->ncols)
+			if (c == last)
 				fputs(cell, stdout);
 			else
 				printf("%s%*s", cell, (int)(w[c] - width(cell) + 2), "");

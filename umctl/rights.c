@@ -53,10 +53,34 @@ static char **grant_values(struct um *um, const char *user_dn, const char *app, 
 	return v;
 }
 
+char *um_resource_name(struct um *um, const struct capp *app, const char *org, const char *right)
+{
+	char *attrs[] = {"cn", NULL}, *dn = NULL, *name = NULL;
+	const char *colon = strchr(right, ':');
+	LDAPMessage *res = NULL, *e;
+	size_t i, dl = colon ? (size_t)(colon - right) : 0;
+
+	for (i = 0; app != NULL && colon != NULL && dn == NULL && i < app->nd; i++)
+		if (app->d[i].source != NULL && strlen(app->d[i].id) == dl &&
+		    strncmp(app->d[i].id, right, dl) == 0)
+			dn = um_resource_dn(um, org, app->d[i].source, colon + 1);
+	/* readable by whoever may read the grant (DESIGN §3 Reads); a name
+	 * the reader may not see is shown as its id, never as an error */
+	if (dn != NULL &&
+	    ldap_search_ext_s(um->ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0, NULL, NULL,
+	                      NULL, 0, &res) == LDAP_SUCCESS &&
+	    (e = ldap_first_entry(um->ld, res)) != NULL)
+		name = um_value(um->ld, e, "cn");
+	ldap_msgfree(res);
+	free(dn);
+	return name;
+}
+
 static int rights_show(struct um *um, struct ucat *cat, const char *uid, const char *appname)
 {
 	const char *keys[] = {"application", "scope", "dimension", "right", "label"};
 	const char *heads[5], *row[5], *dl, *vl;
+	char *named;
 	const struct capp *want = NULL, *ca;
 	LDAPMessage *res = NULL, *e;
 	struct table t;
@@ -89,14 +113,17 @@ static int rights_show(struct um *um, struct ucat *cat, const char *uid, const c
 			vals = um_values(um->ld, e, "umRight");
 			for (i = 0; vals != NULL && vals[i] != NULL; i++) {
 				vl = ucat_right_label(um, ca, vals[i], &dl);
+				/* billing addresses and contracts: their entry's cn */
+				named = scope ? um_resource_name(um, ca, scope, vals[i]) : NULL;
 				row[0] = um->json ? app
 				         : ca     ? ucat_label(um, ca->label, ca->id)
 				                  : app;
 				row[1] = scope;
 				row[2] = dl ? dl : "";
 				row[3] = vals[i];
-				row[4] = vl;
+				row[4] = named ? named : vl;
 				table_row(&t, row);
+				free(named);
 			}
 			um_strv_free(vals);
 		}
@@ -216,7 +243,7 @@ static int rights_offer(struct um *um, struct ucat *cat, const char *appname)
 	const char *heads[4], *row[4];
 	const struct capp *app;
 	struct table t;
-	char **held = NULL;
+	char **held = NULL, *named;
 	size_t d, v, i;
 	int exists, rc;
 
@@ -248,10 +275,12 @@ static int rights_offer(struct um *um, struct ucat *cat, const char *appname)
 			if (strncmp(held[i], app->d[d].id, strlen(app->d[d].id)) != 0 ||
 			    held[i][strlen(app->d[d].id)] != ':')
 				continue;
+			named = um_resource_name(um, app, um->org, held[i]);
 			row[1] = held[i];
-			row[2] = held[i] + strlen(app->d[d].id) + 1;
+			row[2] = named ? named : held[i] + strlen(app->d[d].id) + 1;
 			row[3] = um->json ? "held" : um_t(um, T_HELD);
 			table_row(&t, row);
+			free(named);
 		}
 	}
 	table_print(um, &t);
@@ -267,7 +296,7 @@ static int rights_copy_mine(struct um *um, struct ucat *cat, int argc, char **ar
 	const char *keys[] = {"application", "right", "label"}, *heads[3], *row[3], *dl;
 	LDAPMessage *res = NULL, *e;
 	struct table t;
-	char *user = NULL, *app, *scope, **mine, **theirs, **add;
+	char *user = NULL, *app, *scope, **mine, **theirs, **add, *named;
 	const struct capp *ca;
 	size_t i, n;
 	int a, exists, rc, wanted;
@@ -312,8 +341,10 @@ static int rights_copy_mine(struct um *um, struct ucat *cat, int argc, char **ar
 		for (i = 0; rc == UM_EXIT_OK && i < n; i++) {
 			row[0] = um->json ? app : ca ? ucat_label(um, ca->label, ca->id) : app;
 			row[1] = add[i];
-			row[2] = ucat_right_label(um, ca, add[i], &dl);
+			named = um_resource_name(um, ca, scope, add[i]);
+			row[2] = named ? named : ucat_right_label(um, ca, add[i], &dl);
 			table_row(&t, row);
+			free(named);
 		}
 		free(add);
 		um_strv_free(mine);

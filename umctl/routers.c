@@ -10,6 +10,32 @@
 
 #include "umctl.h"
 
+/* RFC 4517 postalAddress: lines separated by '$', shown as the manual's
+ * list does ("OUDE KURINGERBAAN 59, 3500 HASSELT"). Takes addr. */
+static char *postal_lines(char *addr)
+{
+	char *out, *o;
+	const char *p;
+
+	if (addr == NULL || (out = malloc(strlen(addr) * 2 + 1)) == NULL)
+		return addr;
+	for (p = addr, o = out; *p; p++) {
+		if (*p != '$') {
+			*o++ = *p;
+			continue;
+		}
+		while (o > out && o[-1] == ' ')
+			o--;
+		*o++ = ',';
+		*o++ = ' ';
+		while (p[1] == ' ')
+			p++;
+	}
+	*o = '\0';
+	free(addr);
+	return out;
+}
+
 int cmd_routers(struct um *um, int argc, char **argv)
 {
 	char *attrs[] = {"o", "displayName", "postalAddress", NULL}, *base = NULL;
@@ -39,10 +65,7 @@ int cmd_routers(struct um *um, int argc, char **argv)
 	for (e = ldap_first_entry(um->ld, res); e != NULL; e = ldap_next_entry(um->ld, e)) {
 		o = um_value(um->ld, e, "o");
 		name = um_value(um->ld, e, "displayName");
-		addr = um_value(um->ld, e, "postalAddress");
-		for (char *p = addr; p != NULL && *p; p++) /* RFC 4517 postalAddress lines */
-			if (*p == '$')
-				*p = ',';
+		addr = postal_lines(um_value(um->ld, e, "postalAddress"));
 		row[0] = o;
 		row[1] = name;
 		row[2] = addr;
@@ -144,7 +167,7 @@ int cmd_delegations(struct um *um, int argc, char **argv)
 	const struct capp *ca;
 	struct ucat cat;
 	struct table t;
-	char *org = NULL, *base = NULL, *app, *router, *rid, **vals;
+	char *org = NULL, *base = NULL, *app, *router, *rid, **vals, *named;
 	size_t i;
 	int rc;
 
@@ -186,8 +209,10 @@ int cmd_delegations(struct um *um, int argc, char **argv)
 			row[0] = um->json ? app : ca ? ucat_label(um, ca->label, ca->id) : app;
 			row[1] = rid;
 			row[2] = vals[i];
-			row[3] = ucat_right_label(um, ca, vals[i], &dl);
+			named = um_resource_name(um, ca, um->org, vals[i]);
+			row[3] = named ? named : ucat_right_label(um, ca, vals[i], &dl);
 			table_row(&t, row);
+			free(named);
 		}
 		um_strv_free(vals);
 		free(app);

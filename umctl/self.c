@@ -259,20 +259,106 @@ int cmd_reset(struct um *um, int argc, char **argv)
 	return rc;
 }
 
+/* One row of Mes comptes per organisation: its applications, joined. */
+struct accounts {
+	char **scopes;
+	char **apps;
+	size_t n, cap;
+};
+
+static int accounts_add(struct accounts *a, const char *scope, const char *label)
+{
+	char *joined = NULL, *p;
+	size_t i, l;
+
+	for (i = 0; i < a->n && strcasecmp(a->scopes[i], scope) != 0; i++)
+		;
+	if (i == a->n) {
+		if (a->n + 1 >= a->cap) {
+			size_t cap = a->cap ? a->cap * 2 : 8;
+			char **s = realloc(a->scopes, cap * sizeof(*s)), **ap;
+
+			if (s == NULL)
+				return -1;
+			a->scopes = s;
+			if ((ap = realloc(a->apps, cap * sizeof(*ap))) == NULL)
+				return -1;
+			a->apps = ap;
+			a->cap = cap;
+		}
+		a->scopes[a->n] = strdup(scope);
+		a->apps[a->n] = strdup("");
+		a->n++;
+		a->scopes[a->n] = NULL;
+		a->apps[a->n] = NULL;
+		if (a->scopes[i] == NULL || a->apps[i] == NULL)
+			return -1;
+	}
+	if (label == NULL)
+		return 0;
+	/* once per organisation, whether granted or delegated */
+	l = strlen(label);
+	for (p = a->apps[i]; (p = strstr(p, label)) != NULL; p += l)
+		if ((p == a->apps[i] || p[-1] == ' ') && (p[l] == '\0' || p[l] == ','))
+			return 0;
+	if (asprintf(&joined, "%s%s%s", a->apps[i], *a->apps[i] ? ", " : "", label) < 0)
+		return -1;
+	free(a->apps[i]);
+	a->apps[i] = joined;
+	return 0;
+}
+
+/* The application entries res holds (grants or delegations) into a:
+ * scope from umScope, else from the DN (cn=app@R,ou=delegations,o=X). */
+static void accounts_collect(struct um *um, const struct ucat *cat, struct accounts *a,
+                             LDAPMessage *res)
+{
+	LDAPMessage *e;
+	const struct capp *ca;
+	char *app, *scope, *dn;
+	LDAPDN parsed = NULL;
+
+	for (e = ldap_first_entry(um->ld, res); e != NULL; e = ldap_next_entry(um->ld, e)) {
+		app = um_value(um->ld, e, "umApplication");
+		scope = um_value(um->ld, e, "umScope");
+		if (scope == NULL && (dn = ldap_get_dn(um->ld, e)) != NULL) {
+			if (ldap_str2dn(dn, &parsed, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS &&
+			    parsed[0] && parsed[1] && parsed[2])
+				scope = strndup(parsed[2][0]->la_value.bv_val,
+				                parsed[2][0]->la_value.bv_len);
+			ldap_dnfree(parsed);
+			parsed = NULL;
+			ldap_memfree(dn);
+		}
+		if (scope != NULL && app != NULL) {
+			ca = ucat_app(cat, app);
+			accounts_add(a, scope, ca ? ucat_label(um, ca->label, ca->id) : app);
+		}
+		free(app);
+		free(scope);
+	}
+}
+
 /* §1.3 Mes comptes: the organisation of the user and those its grants
- * are on (a router's users work for the customers that delegate). */
+ * are on (a router's users work for the customers that delegate); an
+ * administrator of a router also holds what customers delegate to it
+ * (DESIGN rule 3), so those customers are its accounts too. */
 int cmd_accounts(struct um *um, int argc, char **argv)
 {
-	char *attrs[] = {"umApplication", "umScope", NULL};
+	char *attrs[] = {"umApplication", "umScope", NULL}, *self[] = {"umManage", NULL};
 	const char *keys[] = {"organisation", "name", "kind", "applications"}, *heads[4], *row[4];
-	LDAPMessage *res = NULL, *e;
+	LDAPMessage *res = NULL, *mine = NULL, *e;
+	struct accounts a;
 	struct table t;
 	struct ucat cat;
-	char **scopes = NULL, **apps = NULL, *app, *scope, *name, *kind;
-	size_t n = 0, i;
+	char **manage = NULL, *name, *kind = NULL, *filter = NULL, *base = NULL, *orgdn = NULL;
+	char *esc = NULL;
+	rights_str *m = NULL;
+	size_t i, nm;
 	int rc;
 
 	memset(&cat, 0, sizeof(cat));
+	memset(&a, 0, sizeof(a));
 	if ((rc = no_args(argc, argv)) != UM_EXIT_OK || (rc = um_connect(um, NULL)) != UM_EXIT_OK)
 		return rc;
 	if (um->uid == NULL)
@@ -285,57 +371,75 @@ int cmd_accounts(struct um *um, int argc, char **argv)
 		rc = um_ldap_result(um, rc);
 		goto cleanup;
 	}
-	scopes = calloc((size_t)ldap_count_entries(um->ld, res) + 2, sizeof(*scopes));
-	apps = calloc((size_t)ldap_count_entries(um->ld, res) + 2, sizeof(*apps));
-	if (scopes == NULL || apps == NULL)
+	rc = UM_EXIT_USAGE;
+	if (accounts_add(&a, um->org, NULL) != 0)
 		goto cleanup;
-	scopes[n] = strdup(um->org);
-	apps[n++] = strdup("");
-	for (e = ldap_first_entry(um->ld, res); e != NULL; e = ldap_next_entry(um->ld, e)) {
-		const struct capp *ca;
-		char *joined = NULL;
+	accounts_collect(um, &cat, &a, res);
+	ldap_msgfree(res);
+	res = NULL;
+	/* a router's administrator: the delegations made to its router */
+	name = org_name(um, um->org, &kind);
+	free(name);
+	if (kind != NULL && strcmp(kind, "router") == 0 &&
+	    ldap_search_ext_s(um->ld, um->binddn, LDAP_SCOPE_BASE, "(objectClass=*)", self, 0, NULL,
+	                      NULL, NULL, 0, &mine) == LDAP_SUCCESS &&
+	    (e = ldap_first_entry(um->ld, mine)) != NULL) {
+		manage = um_values(um->ld, e, "umManage");
+		nm = um_strv_len(manage);
+		m = calloc(nm + 1, sizeof(*m));
+		for (i = 0; m != NULL && i < nm; i++)
+			m[i] = (rights_str){manage[i], strlen(manage[i])};
+		orgdn = um_org_dn(um, um->org);
+		if (m != NULL && user_is_admin(m, nm) && orgdn != NULL) {
+			struct berval in = {strlen(orgdn), orgdn}, out = {0, NULL};
 
-		app = um_value(um->ld, e, "umApplication");
-		scope = um_value(um->ld, e, "umScope");
-		for (i = 0; i < n && scope && strcasecmp(scopes[i], scope) != 0; i++)
-			;
-		if (scope != NULL && app != NULL) {
-			if (i == n) {
-				scopes[n] = strdup(scope);
-				apps[n++] = strdup("");
-			}
-			ca = ucat_app(&cat, app);
-			if (asprintf(&joined, "%s%s%s", apps[i], *apps[i] ? ", " : "",
-			             ca ? ucat_label(um, ca->label, ca->id) : app) >= 0) {
-				free(apps[i]);
-				apps[i] = joined;
-			}
+			/* RFC 4515 escaping of the DN as a filter value */
+			if (ldap_bv2escaped_filter_value(&in, &out) != 0)
+				goto cleanup;
+			esc = out.bv_val;
+			if (asprintf(&filter, "(&(objectClass=umDelegation)(umDelegate=%s))", esc) <
+			            0 ||
+			    asprintf(&base, "ou=organizations,%s", um->suffix) < 0)
+				goto cleanup;
+			/* readable to the router's users only (DESIGN §3 Reads) */
+			if (ldap_search_ext_s(um->ld, base, LDAP_SCOPE_SUBTREE, filter, attrs, 0,
+			                      NULL, NULL, NULL, 0, &res) == LDAP_SUCCESS)
+				accounts_collect(um, &cat, &a, res);
 		}
-		free(app);
-		free(scope);
 	}
 	heads[0] = um_t(um, T_ORGANISATION);
 	heads[1] = um_t(um, T_NAME);
 	heads[2] = um_t(um, T_KIND);
 	heads[3] = um_t(um, T_APPLICATION);
 	table_init(&t, 4, keys, heads);
-	for (i = 0; i < n; i++) {
-		name = org_name(um, scopes[i], &kind);
-		row[0] = scopes[i];
+	for (i = 0; i < a.n; i++) {
+		char *k = NULL;
+
+		/* a customer's name: readable through the grant or delegation */
+		name = org_name(um, a.scopes[i], &k);
+		row[0] = a.scopes[i];
 		row[1] = name;
-		row[2] = kind ? kind : "";
-		row[3] = apps[i];
+		row[2] = k ? k : "";
+		row[3] = a.apps[i];
 		table_row(&t, row);
 		free(name);
-		free(kind);
+		free(k);
 	}
 	table_print(um, &t);
 	table_free(&t);
 	rc = UM_EXIT_OK;
 cleanup:
 	ldap_msgfree(res);
-	um_strv_free(scopes);
-	um_strv_free(apps);
+	ldap_msgfree(mine);
+	um_strv_free(a.scopes);
+	um_strv_free(a.apps);
+	um_strv_free(manage);
 	ucat_free(&cat);
+	free(m);
+	free(kind);
+	free(filter);
+	free(base);
+	free(orgdn);
+	ber_memfree(esc);
 	return rc;
 }

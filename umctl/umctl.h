@@ -177,6 +177,10 @@ const char *ucat_manage_label(const struct um *um, const struct ucat *c, const c
 char *um_org_dn(const struct um *um, const char *org);
 char *um_user_dn(const struct um *um, const char *org, const char *uid);
 char *um_grant_dn(const char *user_dn, const char *app, const char *scope);
+/* The entry a dynamic value names (source "billing": umBillingId=ID,
+ * ou=billing; "contract": umContractId=ID,ou=contracts) in org; NULL for
+ * any other source. Owned. */
+char *um_resource_dn(const struct um *um, const char *org, const char *source, const char *id);
 /* The value of the first RDN of dn (the uid of a user DN); owned. */
 char *um_dn_first_value(const char *dn);
 /* Values of attr in e, NULL-terminated, owned (free with um_strv_free). */
@@ -210,6 +214,10 @@ int cmd_routers(struct um *um, int argc, char **argv);
 int cmd_delegate(struct um *um, int argc, char **argv);
 int cmd_delegations(struct um *um, int argc, char **argv);
 int cmd_org(struct um *um, int argc, char **argv);
+/* rights.c: the cn of the billing address or contract a dynamic value
+ * (billing:ID, contract:ID) of app names in org; NULL for a static value
+ * or an entry the bound user may not read. Owned. */
+char *um_resource_name(struct um *um, const struct capp *app, const char *org, const char *right);
 /* Creates a user (§2.2.3): flags or prompts; `manage` preset (first-admin). */
 int user_create(struct um *um, const char *org, int argc, char **argv, const char *const *manage);
 

@@ -4,6 +4,7 @@ French/Dutch text shown as it came), --json parsed, user create driven
 through a pseudo-terminal. Manual sections are cited per test."""
 import json
 import os
+import re
 import stat
 import subprocess
 import tempfile
@@ -13,7 +14,7 @@ import pexpect
 import pytest
 
 from conftest import SUFFIX, TOP
-from helpers import (USER_PW, add_delegation, delete_tree, grant_dn, make_org, make_user,
+from helpers import (USER_PW, add_delegation, add_grant, delete_tree, grant_dn, make_org, make_user,
                      org_dn, user_dn)
 
 UMCTL = os.path.join(TOP, "build", "umctl")
@@ -349,3 +350,167 @@ def test_operators_org_screens_2_1(directory, home, world):
         assert rc == 1 and err.strip()
     finally:
         delete_tree(world["root"], org_dn(org))
+
+
+@pytest.fixture(scope="module")
+def routed(directory, world):
+    """World's customer delegates e-MassPost rights to a router of its own
+    (§2.3.1 Sous-traitants: "les droits seront seulement octroyés à
+    l'administrateur du compte e-MassPost du routeur"), whose administrator
+    (nl) passes them on to a user of the router (DESIGN rule 8)."""
+    root = world["root"]
+    router = make_org(root, kind="router", prefix="ucd")
+    radmin = make_user(root, router, prefix="RAD", manage=["users", "admins"], lang="nl")
+    ruser = make_user(root, router, prefix="RUS", lang="fr")
+    add_delegation(root, world["org"], "emasspost", router,
+                   ["product:letter", "role:creation", "billing:BA-1"])
+    yield {"router": router, "radmin": radmin, "ruser": ruser}
+    delete_tree(root, org_dn(router))
+    try:
+        root.delete_s("cn=emasspost@%s,ou=delegations,%s" % (router, org_dn(world["org"])))
+    except ldap.NO_SUCH_OBJECT:
+        pass
+
+
+def test_router_admin_grants_within_the_delegation_rule_8(directory, home, world, routed):
+    """rights grant --scope: the router's administrator gives its own user
+    what the customer delegated, on the customer's behalf."""
+    ru = uid(routed["ruser"])
+    rc, out, err = umctl(directory, home, routed["radmin"], "rights", "grant", ru, "e-MassPost",
+                         "Brief", "role:creation", "billing:BA-1", "--scope", world["org"])
+    assert rc == 0, err
+    assert sorted(world["root"].search_s(
+        grant_dn(routed["ruser"], "emasspost", world["org"]), ldap.SCOPE_BASE)[0][1]
+        ["umRight"]) == [b"billing:BA-1", b"product:letter", b"role:creation"]
+    rows = ujson(directory, home, routed["radmin"], "rights", "show", ru)
+    assert {(r["scope"], r["right"]) for r in rows} == {
+        (world["org"], "product:letter"), (world["org"], "role:creation"),
+        (world["org"], "billing:BA-1")}
+    # the customer's billing address by its name, read through the delegation
+    assert [r["label"] for r in rows if r["right"] == "billing:BA-1"] == [
+        "BA-1 of " + world["org"]]
+
+
+def test_router_admin_refused_beyond_the_delegation_rule_8(directory, home, world, routed):
+    """product:prior is the customer administrator's, not delegated: the
+    router's administrator cannot give it (rule 3), Dutch text, exit 1,
+    nothing written; nor may it give anything on a customer that delegates
+    nothing to its router."""
+    ru = uid(routed["ruser"])
+    other = make_org(world["root"], prefix="ucn")
+    try:
+        before = directory.snapshot(ORGS)
+        rc, _, err = umctl(directory, home, routed["radmin"], "rights", "grant", ru,
+                           "emasspost", "product:prior", "--scope", world["org"])
+        assert rc == 1 and err.strip() and "umctl" not in err
+        assert "niet" in err or "geen" in err
+        rc, _, err = umctl(directory, home, routed["radmin"], "rights", "grant", ru,
+                           "emasspost", "product:letter", "--scope", other)
+        assert rc == 1 and err.strip()
+        assert directory.snapshot(ORGS) == before
+    finally:
+        delete_tree(world["root"], org_dn(other))
+
+
+def test_accounts_of_a_router_user_name_the_customer_1_3(directory, home, world, routed):
+    """Mes comptes (§1.3): the router's user works for the customer; its
+    name is readable through the delegation (DESIGN §3 Reads)."""
+    try:  # what the router's administrator gave above, whichever test runs first
+        add_grant(world["root"], routed["ruser"], "emasspost", world["org"], ["product:letter"])
+    except ldap.ALREADY_EXISTS:
+        pass
+    rows = {r["organisation"]: r for r in ujson(directory, home, routed["ruser"], "accounts")}
+    assert rows[routed["router"]]["name"] == routed["router"].upper()
+    assert rows[world["org"]]["name"] == world["org"].upper()
+    assert "e-MassPost" in rows[world["org"]]["applications"]
+    # the router's administrator holds the delegation itself (rule 3)
+    rows = {r["organisation"]: r for r in ujson(directory, home, routed["radmin"], "accounts")}
+    assert rows[world["org"]]["name"] == world["org"].upper()
+    assert "e-MassPost" in rows[world["org"]]["applications"]
+
+
+def test_rights_show_names_billing_addresses_and_contracts_2_3(directory, home, world):
+    """§2.3.2, §2.3.3: a billing address or contract is shown by its
+    entry's cn, to its administrator and to the user holding it (DESIGN §3
+    Reads: the billing addresses and contracts its grants name)."""
+    root = world["root"]
+    cdn = "umContractId=CS-7,ou=contracts," + org_dn(world["org"])
+    try:
+        root.add_s(cdn, [("objectClass", [b"umContract"]), ("umContractId", [b"CS-7"]),
+                         ("umContractKind", [b"cs-master"]),
+                         ("cn", ["Dépôt Muntcentrum".encode()])])
+    except ldap.ALREADY_EXISTS:
+        pass
+    user = make_user(root, world["org"], prefix="LBL", lang="fr",
+                     grants={"emasspost": ["product:letter", "billing:BA-1"],
+                             "collect-stamp": ["contract:CS-7", "function:invoice-search"]})
+    for who in (world["admin"], user):
+        rows = ujson(directory, home, who, "rights", "show", uid(user))
+        label = {r["right"]: r["label"] for r in rows}
+        assert label["billing:BA-1"] == "BA-1 of " + world["org"]
+        assert label["contract:CS-7"] == "Dépôt Muntcentrum"
+        assert label["product:letter"] == "Lettre"
+    rc, out, _ = umctl(directory, home, user, "rights", "show", uid(user))
+    assert rc == 0 and "Dépôt Muntcentrum" in out and "BA-1 of " + world["org"] in out
+
+
+def test_reset_with_the_mailed_token_3_3(directory, home, world):
+    """§3.3 end to end: forgot (anonymous, LANG fr) -> the mail provisiond
+    delivers to the fixture's SMTP server -> reset --token through a
+    terminal -> the new password binds; the token is single-use."""
+    target = make_user(world["root"], world["org"], prefix="TOK", manage=["password-recovery"],
+                       lang="fr")
+    to = uid(target).lower() + "@example.com"
+    rc, out, err = umctl(directory, home, None, "forgot", "--user", uid(target), pw=None,
+                         lang="fr_BE.UTF-8")
+    assert rc == 0, err
+    [mail] = directory.smtp.wait(to, 1)
+    token = re.search(r"token=([A-Za-z0-9_-]+)", mail["body"]).group(1)
+
+    def reset(new):
+        env = env_for(directory, home, target, None, lang="fr_BE.UTF-8")
+        child = pexpect.spawn(UMCTL, ["reset", "--token", token], env=env, encoding="utf-8",
+                              timeout=30)
+        child.expect_exact("Nouveau mot de passe : ")
+        child.sendline(new)
+        child.expect_exact("Confirmez le nouveau mot de passe : ")
+        child.sendline(new)
+        child.expect(pexpect.EOF)
+        child.close()
+        return child.exitstatus, child.before
+
+    rc, out = reset("Recupere-Moi-1")  # --dn defaults to UM_BINDDN
+    assert rc == 0 and "Mot de passe modifié" in out, out
+    directory.bind(target, "Recupere-Moi-1").unbind_s()
+    rc, out = reset("Encore-Une-1")
+    assert rc == 1, out
+    directory.bind(target, "Recupere-Moi-1").unbind_s()
+
+
+def test_umrc_gives_uri_binddn_and_password_file(directory, world):
+    """DESIGN §6: UM_URI and UM_BINDDN from ~/.umrc when the environment
+    has none ("export", quotes and comments allowed); the environment
+    wins over the file."""
+    h = tempfile.mkdtemp(prefix="umctl-umrc-")
+    try:
+        pw = pwfile(h, USER_PW)
+        with open(os.path.join(h, ".umrc"), "w") as f:
+            f.write("# umctl(1)\nexport UM_URI=\"%s\"\nUM_BINDDN='%s'\n"
+                    "UM_PASSWORD_FILE=%s\n" % (directory.uri, world["plain"], pw))
+        env = {"PATH": os.environ["PATH"], "HOME": h, "LANG": "C"}
+        p = subprocess.run([UMCTL, "--json", "whoami"], env=env, capture_output=True,
+                           text=True, timeout=60, stdin=subprocess.DEVNULL)
+        assert p.returncode == 0, p.stderr
+        assert json.loads(p.stdout)["username"] == uid(world["plain"])
+        env["UM_BINDDN"] = world["admin"]
+        p = subprocess.run([UMCTL, "--json", "whoami"], env=env, capture_output=True,
+                           text=True, timeout=60, stdin=subprocess.DEVNULL)
+        assert p.returncode == 0, p.stderr
+        assert json.loads(p.stdout)["username"] == uid(world["admin"])
+        os.remove(os.path.join(h, ".umrc"))
+        del env["UM_BINDDN"]
+        p = subprocess.run([UMCTL, "whoami"], env=env, capture_output=True, text=True,
+                           timeout=60, stdin=subprocess.DEVNULL)
+        assert p.returncode == 2 and "UM_URI" in p.stderr
+    finally:
+        subprocess.run(["rm", "-rf", h])
