@@ -12,6 +12,7 @@
 #define PROVISIOND_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include <ldap.h>
@@ -32,6 +33,42 @@ struct mail_relay {
 	int starttls;        /* mail-starttls: require it on smtp:// */
 	char *maildir;       /* maildir; default <state-dir>/../maildir */
 	char *key_file;      /* mail-key: X25519 private key opening the sealed bodies */
+};
+
+/* A corporate directory users are synced from (DESIGN §6, issue 9). */
+enum source_mode {
+	SOURCE_POLL = 0, /* paged reads every interval (no syncprov needed) */
+	SOURCE_SYNCREPL, /* RFC 4533 refreshAndPersist */
+};
+/* The portal fields a source may own, in map: order. */
+enum source_field {
+	SF_UID = 0,
+	SF_GIVEN_NAME,
+	SF_SN,
+	SF_CN,
+	SF_MAIL,
+	SF_LANG,
+	SF_GENDER,
+	SF_COUNT
+};
+extern const char *const source_fields[SF_COUNT];
+
+struct source {
+	char *id;
+	char *uri;
+	char *bind_dn; /* NULL: anonymous */
+	char *password_file;
+	char *base;
+	int scope; /* LDAP_SCOPE_* */
+	char *filter;
+	char *org;              /* the target orgId */
+	char *map[SF_COUNT];    /* source attribute of each portal field; NULL: not owned */
+	char *default_language; /* when the source has none, or one the portal has not */
+	enum source_mode mode;
+	int interval;       /* seconds, poll mode */
+	int max_deactivate; /* percent of the source's users one run may deactivate */
+	int remote_auth;    /* authentication: remote */
+	char *users_dn;     /* derived: ou=users,o=<org>,ou=organizations,<suffix> */
 };
 
 struct config {
@@ -61,6 +98,8 @@ struct config {
 	/* the attributes `project:` rules write on users (umAppAccess) */
 	const char **attrs;
 	size_t nattrs;
+	struct source *sources; /* sources: */
+	size_t nsources;
 };
 
 /* Loads provisiond.yaml and the rights.yaml it names. Every error is
@@ -92,6 +131,9 @@ unsigned backoff_next(struct backoff *b);
 
 /* Connects and binds with every timeout set; logs the stage that failed. */
 int ldapconn_open(LDAP **out, const struct config *conf);
+/* The same to any server (a source); bind_dn NULL: anonymous. */
+int ldapconn_open_as(LDAP **out, const char *uri, const char *bind_dn, const char *password_file,
+                     int timeout);
 void ldapconn_close(LDAP *ld);
 int ldapconn_fd(LDAP *ld);
 /* The result code of the last failed libldap call on ld. */
@@ -311,6 +353,30 @@ int changeset_apply(struct changeset *cs, LDAP *ld, const struct config *conf);
 int mods_append(LDAPMod ***mods, int op, const char *type, const char *const *values, size_t n);
 void mods_release(LDAPMod **mods);
 void changeset_trash(struct changeset *cs);
+
+/* CH_ENTRY_ADD/MODIFY of the set as LDIF (RFC 2849), for --dry-run. */
+void changeset_print_ldif(const struct changeset *cs, FILE *f);
+
+/* ---- source.c ------------------------------------------------------------------ */
+
+/* What one run of a source found (DESIGN §6). */
+struct source_counts {
+	size_t upstream; /* users the source returned */
+	size_t known;    /* this source's users in the portal, not gone */
+	size_t added, updated, deactivated, reactivated;
+	size_t skipped; /* reported: uid collision, missing or invalid field */
+	size_t refused; /* writes the overlay refused */
+	int held;       /* over a threshold: nothing applied */
+};
+/* Reads the source and the organisation and builds the whole change set
+ * in cs. With held set (why says why), the caller must not apply it
+ * unless forced. An error: a read was incomplete, cs must be trashed. */
+int source_build(struct changeset *cs, struct source_counts *n, char *why, size_t whylen, LDAP *ld,
+                 const struct config *conf, const struct source *src, int force);
+/* source_build(), then apply or trash: one poll of a source. A held run
+ * is LDAP_SUCCESS with n->held and why set. */
+int source_run(struct source_counts *n, char *why, size_t whylen, LDAP *ld,
+               const struct config *conf, const struct source *src, int force);
 
 /* ---- catalog.c ----------------------------------------------------------------- */
 
