@@ -49,12 +49,17 @@ struct provisiond {
 	int stopping, reload;
 	uint64_t mail_due;            /* next look at the mail queue (manual §3.3) */
 	struct source_state *sources; /* by index of conf->sources */
+	size_t nsources;
 };
 
 /* A source between runs (DESIGN §6): when it is due, and why it is held. */
 struct source_state {
 	uint64_t due;
-	char why[320]; /* empty: applied (or nothing to do) */
+	char why[320];     /* empty: applied (or nothing to do) */
+	struct sync *sync; /* mode syncrepl: the refreshAndPersist session */
+	uint64_t retry_due;
+	char *cookie; /* the last cookie whose changes are applied */
+	int cookie_loaded;
 };
 
 static struct provisiond *pd_global;
@@ -368,11 +373,98 @@ static void do_reload(struct provisiond *pd)
 
 /* ---- corporate sync (DESIGN §6) ------------------------------------------------------ */
 
+static void sources_free(struct source_state *st, size_t n)
+{
+	size_t i;
+
+	for (i = 0; st != NULL && i < n; i++) {
+		sync_free(st[i].sync);
+		free(st[i].cookie);
+	}
+	free(st);
+}
+
+/* A new configuration: sources start again (their cookies stay on disk). */
 static int sources_reset(struct provisiond *pd)
 {
-	free(pd->sources);
+	sources_free(pd->sources, pd->nsources);
+	pd->nsources = pd->conf->nsources;
 	pd->sources = calloc(pd->conf->nsources + 1, sizeof(*pd->sources));
 	return pd->sources ? 0 : -1;
+}
+
+static void source_cookie_name(char *buf, size_t len, const struct source *src)
+{
+	snprintf(buf, len, "source-%s.cookie", src->id);
+}
+
+/* mode syncrepl: the session, resumed from the cookie of the last applied
+ * run; a run is due if the source changed meanwhile (or none was ever
+ * applied). */
+static void source_connect(struct provisiond *pd, size_t i, uint64_t now)
+{
+	const struct source *src = &pd->conf->sources[i];
+	struct source_state *st = &pd->sources[i];
+	char name[128];
+	LDAP *ld = NULL;
+	int rc;
+
+	source_cookie_name(name, sizeof(name), src);
+	if (!st->cookie_loaded) {
+		if (cookie_load_named(&st->cookie, pd->conf->state_dir, name) != 0)
+			st->cookie = NULL;
+		st->cookie_loaded = 1;
+	}
+	rc = ldapconn_open_as(&ld, src->uri, src->bind_dn, src->password_file, pd->conf->timeout);
+	if (rc == LDAP_SUCCESS)
+		rc = sync_start_source(&st->sync, ld, pd->conf, src, st->cookie);
+	if (rc == LDAP_SYNC_REFRESH_REQUIRED) {
+		/* the cookie is of no use: a whole run covers it */
+		free(st->cookie);
+		st->cookie = NULL;
+		st->retry_due = now;
+		return;
+	}
+	if (rc != LDAP_SUCCESS) {
+		log_warnx("source %s: sync session: %s", src->id, ldap_err2string(rc));
+		st->retry_due = now + 2000;
+		return;
+	}
+	if (sync_take_changed(st->sync) || st->cookie == NULL)
+		st->due = now;
+	else if (st->due == 0)
+		st->due = now + (uint64_t)src->interval * 1000;
+	log_info("source %s: %s from %s", src->id, st->cookie ? "sync resumed" : "sync started",
+	         src->uri);
+}
+
+/* Notifications of the sources' sessions: a run after batch-delay. */
+static void sources_read(struct provisiond *pd, const struct pollfd *fds, size_t nfds)
+{
+	struct source_state *st;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < pd->nsources && i < nfds; i++) {
+		st = &pd->sources[i];
+		if (st->sync == NULL || fds[i].fd < 0 ||
+		    !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		rc = sync_poll(st->sync);
+		if (rc != LDAP_SUCCESS) {
+			log_warnx("source %s: sync session ended: %s", pd->conf->sources[i].id,
+			          ldap_err2string(rc));
+			sync_free(st->sync);
+			st->sync = NULL;
+			st->retry_due = now_ms() + 1000;
+			continue;
+		}
+		if (sync_take_changed(st->sync)) {
+			uint64_t due = now_ms() + (uint64_t)pd->conf->batch_ms;
+			if (st->due > due)
+				st->due = due;
+		}
+	}
 }
 
 /* The poll sources that are due, one after the other. */
@@ -389,10 +481,35 @@ static uint64_t sources_step(struct provisiond *pd, uint64_t next)
 		src = &pd->conf->sources[i];
 		st = &pd->sources[i];
 		now = now_ms();
+		if (src->mode == SOURCE_SYNCREPL && st->sync == NULL) {
+			if (st->retry_due <= now)
+				source_connect(pd, i, now);
+			if (st->sync == NULL) {
+				if (st->retry_due < next)
+					next = st->retry_due;
+				continue;
+			}
+		}
 		if (st->due <= now) {
+			char *snapshot = NULL;
+			const struct berval *c = st->sync ? sync_cookie(st->sync) : NULL;
+			if (c != NULL && c->bv_val != NULL)
+				snapshot = strndup(c->bv_val, c->bv_len);
 			status("syncing source %s", src->id);
 			rc = source_run(&n, st->why, sizeof(st->why), pd->ld, pd->conf, src, 0);
 			st->due = now_ms() + (uint64_t)src->interval * 1000;
+			if (rc == LDAP_SUCCESS && !n.held && snapshot != NULL) {
+				/* RFC 4533: a restart resumes after what is applied */
+				char name[128];
+				source_cookie_name(name, sizeof(name), src);
+				if (cookie_save_named(pd->conf->state_dir, name, snapshot,
+				                      strlen(snapshot)) == 0) {
+					free(st->cookie);
+					st->cookie = snapshot;
+					snapshot = NULL;
+				}
+			}
+			free(snapshot);
 			if (rc != LDAP_SUCCESS && ldapconn_lost(rc) &&
 			    ldapconn_errno(pd->ld) != LDAP_SUCCESS) {
 				/* the portal's connection, or only the source's: the
@@ -560,9 +677,10 @@ static int timer_arm(int tfd, uint64_t deadline_ms)
 
 static int provisiond_loop(struct provisiond *pd)
 {
-	struct pollfd fds[3];
+	struct pollfd *fds = NULL;
 	uint64_t next, expirations;
 	nfds_t n;
+	size_t i;
 	int rc;
 
 	while (!pd->stopping) {
@@ -576,6 +694,15 @@ static int provisiond_loop(struct provisiond *pd)
 			continue;
 		if (timer_arm(pd->tfd, next) != 0)
 			fatal("timerfd_settime");
+		free(fds);
+		if ((fds = calloc(3 + pd->nsources, sizeof(*fds))) == NULL)
+			fatal("calloc");
+		/* the sources' sessions after the first three */
+		for (i = 0; i < pd->nsources; i++) {
+			fds[3 + i].fd = pd->sources[i].sync ? sync_fd(pd->sources[i].sync) : -1;
+			fds[3 + i].events = POLLIN;
+		}
+		fds[2].fd = -1;
 		fds[0].fd = pd->sfd;
 		fds[0].events = POLLIN;
 		fds[1].fd = pd->tfd;
@@ -586,13 +713,14 @@ static int provisiond_loop(struct provisiond *pd)
 			fds[2].events = POLLIN;
 			n = 3;
 		}
-		if (poll(fds, n, -1) < 0) {
+		if (poll(fds, 3 + pd->nsources, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
 		}
 		if (fds[0].revents & POLLIN)
 			signals_read(pd);
+		sources_read(pd, fds + 3, pd->nsources);
 		if (fds[1].revents & POLLIN)
 			while (read(pd->tfd, &expirations, sizeof(expirations)) > 0)
 				;
@@ -610,6 +738,7 @@ static int provisiond_loop(struct provisiond *pd)
 			}
 		}
 	}
+	free(fds);
 	return 0;
 }
 
@@ -723,7 +852,7 @@ int main(int argc, char *argv[])
 	dirty_free(&pd.dirty);
 	ustate_free(&pd.users);
 	free(pd.cookie);
-	free(pd.sources);
+	sources_free(pd.sources, pd.nsources);
 	config_free(pd.conf);
 	close(pd.sfd);
 	close(pd.tfd);

@@ -241,6 +241,9 @@ void ustate_del(struct ustate *u, const char *key);
 /* The sync cookie in the state directory (written atomically). */
 int cookie_load(char **out, const char *state_dir);
 int cookie_save(const char *state_dir, const char *cookie, size_t len);
+/* The same under another file name (a source's: "source-<id>.cookie"). */
+int cookie_load_named(char **out, const char *state_dir, const char *name);
+int cookie_save_named(const char *state_dir, const char *name, const char *cookie, size_t len);
 int state_dir_prepare(const char *state_dir);
 
 /* ---- project.c (pure) ---------------------------------------------------------- */
@@ -433,6 +436,13 @@ struct sync;
  * session owns ld from now on, also on failure. */
 int sync_start(struct sync **out, LDAP *ld, const struct config *conf, const char *cookie,
                struct dirty *d);
+/* refreshAndPersist on a source's base and filter (DESIGN §6 mode:
+ * syncrepl): only whether something changed is kept, for
+ * sync_take_changed(); the run that follows reads the whole source. */
+int sync_start_source(struct sync **out, LDAP *ld, const struct config *conf,
+                      const struct source *src, const char *cookie);
+/* 1 if a change was notified since the last call (and clears it). */
+int sync_take_changed(struct sync *s);
 /* Reads what is there without blocking. */
 int sync_poll(struct sync *s);
 int sync_fd(const struct sync *s);

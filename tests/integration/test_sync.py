@@ -410,3 +410,28 @@ def test_sources_config_errors(directory, corp, synced, tmp_path):
     for what in ('"uri" must be an ldap', '"mode" must be one of', '"max-deactivate" must be a share',
                  'colour'):
         assert re.search(r"bad\.yaml:\d+:\d+: .*%s" % re.escape(what), r.stderr), r.stderr
+
+
+def test_syncrepl_mode_live_and_resumes_from_cookie(directory, corp, synced):
+    """mode: syncrepl: refreshAndPersist on the source; a change upstream
+    is in the portal within the batch delay, no interval needed; the
+    cookie of the last applied run is kept, and a restart resumes from it."""
+    p = directory.provisiond
+    since = configure(directory, corp, synced, mode="syncrepl", interval=3600)
+    p.wait_log(r"source corp: sync (started|resumed)", since)
+    p.wait_log(r"source corp: \d+ upstream", since)
+    cookie = os.path.join(p.state, "source-corp.cookie")
+    wait_until(lambda: os.path.exists(cookie))
+    c = corp.conn()
+    t0 = time.time()
+    c.modify_s("cn=Person 40," + PEOPLE, [(ldap.MOD_REPLACE, "sn", [b"Live"])])
+    wait_until(lambda: users(directory, synced)[corp_uid(40)]["sn"] == ["Live"], timeout=30)
+    assert time.time() - t0 < 10  # the bench measures the latency; this is no interval
+    # stopped, a change upstream, started: resumed from the cookie and applied
+    p.stop()
+    c.modify_s("cn=Person 41," + PEOPLE, [(ldap.MOD_REPLACE, "sn", [b"WhileAway"])])
+    c.unbind_s()
+    since = p.start()
+    p.wait_log(r"source corp: sync resumed", since)
+    wait_until(lambda: users(directory, synced)[corp_uid(41)]["sn"] == ["WhileAway"], timeout=30)
+    configure(directory, corp, synced)
