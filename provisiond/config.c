@@ -424,9 +424,15 @@ static void source_load(struct source *src, struct checker *c, const ytree_node 
 		check_report(c, get_int(&src->interval, c, n, "\"interval\"", 1, 86400));
 	if ((n = ytree_map_get(m, "max-deactivate", NULL)) != NULL)
 		check_report(c, get_share(&src->max_deactivate, c, n, "\"max-deactivate\""));
-	if ((n = ytree_map_get(m, "authentication", NULL)) != NULL)
-		check_report(c, get_choice(&src->remote_auth, c, n, "\"authentication\"", auths,
-		                           auth_v));
+	if ((n = ytree_map_get(m, "authentication", NULL)) != NULL) {
+		rc = get_choice(&src->remote_auth, c, n, "\"authentication\"", auths, auth_v);
+		/* TODO(issue 9): slapo-remoteauth for synced users */
+		if (rc == RIGHTS_OK && src->remote_auth)
+			rc = ytree_fail(&c->ld, n,
+			                "\"authentication: remote\" is not supported yet: "
+			                "use local");
+		check_report(c, rc);
+	}
 	if (src->filter == NULL)
 		src->filter = strdup("(objectClass=inetOrgPerson)");
 	if (src->default_language == NULL)

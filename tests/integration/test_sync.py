@@ -404,11 +404,12 @@ def test_sources_config_errors(directory, corp, synced, tmp_path):
     p.write_conf(bad)
     with open(bad, "a") as f:
         f.write("sources:\n  - id: corp\n    uri: \"http://x\"\n    base: \"dc=corp\"\n"
-                "    organisation: x\n    mode: pull\n    max-deactivate: 10\n    colour: red\n")
+                "    organisation: x\n    mode: pull\n    max-deactivate: 10\n    colour: red\n"
+                "    authentication: remote\n")
     r = subprocess.run([PROVISIOND, "-n", "-f", bad], capture_output=True, text=True)
     assert r.returncode == 1
     for what in ('"uri" must be an ldap', '"mode" must be one of', '"max-deactivate" must be a share',
-                 'colour'):
+                 'colour', '"authentication: remote" is not supported yet'):
         assert re.search(r"bad\.yaml:\d+:\d+: .*%s" % re.escape(what), r.stderr), r.stderr
 
 
