@@ -60,6 +60,11 @@ static const shape_attr user_attrs[] = {
         {"pwdAccountLockedTime", PORTAL},
         /* projections: what e-applications authorise from */
         {"umAppAccess", OP | PROV},
+        /* DESIGN §6 corporate sync: which source a user comes from, its
+         * identity there, and whether the sync deactivated it */
+        {"umSource", OP | PROV},
+        {"umSourceKey", OP | PROV},
+        {"umSourceGone", OP | PROV},
         /* policy and state: operators, and the portal's own internal
          * writes (memberof, ppolicy, the recovery operation) */
         {"pwdPolicySubentry", OP},

@@ -586,3 +586,67 @@ cleanup:
 	free(values);
 	return rc;
 }
+
+/* ---- LDIF (--dry-run) ---------------------------------------------------------------- */
+
+/* RFC 2849 SAFE-STRING: otherwise the value goes base64 ("attr:: ..."). */
+static int ldif_safe(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (*p == ' ' || *p == ':' || *p == '<')
+		return 0;
+	for (; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p >= 0x80 || *p == 0)
+			return 0;
+	return p == (const unsigned char *)s || p[-1] != ' ';
+}
+
+static void ldif_line(FILE *f, const char *attr, const char *value)
+{
+	static const char b64[] =
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *p = (const unsigned char *)value;
+	size_t n = strlen(value), i;
+	unsigned v;
+
+	if (ldif_safe(value)) {
+		fprintf(f, "%s: %s\n", attr, value);
+		return;
+	}
+	fprintf(f, "%s:: ", attr);
+	for (i = 0; i < n; i += 3) {
+		v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) |
+		    (i + 2 < n ? p[i + 2] : 0);
+		fputc(b64[v >> 18 & 63], f);
+		fputc(b64[v >> 12 & 63], f);
+		fputc(i + 1 < n ? b64[v >> 6 & 63] : '=', f);
+		fputc(i + 2 < n ? b64[v & 63] : '=', f);
+	}
+	fputc('\n', f);
+}
+
+void changeset_print_ldif(const struct changeset *cs, FILE *f)
+{
+	static const char *const ops[] = {"add", "delete", "replace"};
+	const struct change *c;
+	LDAPMod *m;
+	size_t i, j, k;
+
+	for (i = 0; i < cs->n; i++) {
+		c = &cs->v[i];
+		if (c->kind != CH_ENTRY_ADD && c->kind != CH_ENTRY_MODIFY)
+			continue;
+		ldif_line(f, "dn", c->dn);
+		fprintf(f, "changetype: %s\n", c->kind == CH_ENTRY_ADD ? "add" : "modify");
+		for (j = 0; c->mods && (m = c->mods[j]) != NULL; j++) {
+			if (c->kind == CH_ENTRY_MODIFY)
+				fprintf(f, "%s: %s\n", ops[m->mod_op & 3], m->mod_type);
+			for (k = 0; m->mod_values && m->mod_values[k]; k++)
+				ldif_line(f, m->mod_type, m->mod_values[k]);
+			if (c->kind == CH_ENTRY_MODIFY)
+				fprintf(f, "-\n");
+		}
+		fprintf(f, "\n");
+	}
+}

@@ -21,25 +21,16 @@ struct config_key {
 };
 
 static const struct config_key config_keys[] = {
-        {"uri", 1},
-        {"bind-dn", 1},
-        {"password-file", 1},
-        {"suffix", 1},
-        {"state-dir", 1},
-        {"rights", 1},
-        {"timeout", 0},
-        {"write-timeout", 0},
-        {"page-size", 0},
-        {"batch-delay", 0},
-        {"mail-relay", 0},
-        {"mail-from", 0},
-        {"mail-user", 0},
-        {"mail-password-file", 0},
-        {"mail-starttls", 0},
-        {"maildir", 0},
-        {"mail-interval", 0},
-        {"mail-key", 0},
-        {NULL, 0},
+        {"uri", 1},           {"bind-dn", 1},
+        {"password-file", 1}, {"suffix", 1},
+        {"state-dir", 1},     {"rights", 1},
+        {"timeout", 0},       {"write-timeout", 0},
+        {"page-size", 0},     {"batch-delay", 0},
+        {"mail-relay", 0},    {"mail-from", 0},
+        {"mail-user", 0},     {"mail-password-file", 0},
+        {"mail-starttls", 0}, {"maildir", 0},
+        {"mail-interval", 0}, {"mail-key", 0},
+        {"sources", 0},       {NULL, 0},
 };
 
 /* Counts and logs one error; the loader keeps only the last. */
@@ -88,7 +79,7 @@ static void check_keys_all(struct checker *c, const ytree_node *root)
 			                           "timeout, write-timeout, page-size, "
 			                           "batch-delay, mail-relay, mail-from, mail-user, "
 			                           "mail-password-file, mail-starttls, maildir, "
-			                           "mail-interval or mail-key",
+			                           "mail-interval, mail-key or sources",
 			                           ytree_show(b, key->text, key->len)));
 			continue;
 		}
@@ -208,6 +199,8 @@ static char *join_dn(const char *rdn, const char *suffix)
 	return s;
 }
 
+static int sources_derive(struct config *conf);
+
 static int config_derive(struct config *conf)
 {
 	conf->orgs_dn = join_dn("ou=organizations", conf->suffix);
@@ -228,7 +221,289 @@ static int config_derive(struct config *conf)
 	conf->owner_key = dn_key(conf->bind_dn);
 	if (conf->orgs_key == NULL || conf->groups_key == NULL || conf->owner_key == NULL)
 		return -1;
+	if (sources_derive(conf) != 0)
+		return -1;
 	return project_attr_names(&conf->attrs, &conf->nattrs, conf->cat);
+}
+
+/* ---- sources: (DESIGN §6 corporate sync) ------------------------------------------ */
+
+const char *const source_fields[SF_COUNT] = {
+        "uid", "givenName", "sn", "cn", "mail", "preferredLanguage", "umGender",
+};
+
+static const char *const source_keys[] = {
+        "id",
+        "uri",
+        "bind-dn",
+        "password-file",
+        "base",
+        "scope",
+        "filter",
+        "organisation",
+        "map",
+        "default-language",
+        "mode",
+        "interval",
+        "max-deactivate",
+        "authentication",
+        NULL,
+};
+
+static int get_choice(int *out, struct checker *c, const ytree_node *n, const char *what,
+                      const char *const *names, const int *values)
+{
+	size_t i;
+
+	if (n->type == YTREE_SCALAR)
+		for (i = 0; names[i] != NULL; i++)
+			if (n->len == strlen(names[i]) && memcmp(n->text, names[i], n->len) == 0) {
+				*out = values[i];
+				return RIGHTS_OK;
+			}
+	return ytree_fail(&c->ld, n, "%s must be one of %s%s%s%s%s", what, names[0],
+	                  names[1] ? ", " : "", names[1] ? names[1] : "",
+	                  names[1] && names[2] ? ", " : "", names[1] && names[2] ? names[2] : "");
+}
+
+/* "10%": the share of a source's users one run may deactivate. */
+static int get_share(int *out, struct checker *c, const ytree_node *n, const char *what)
+{
+	char *end = NULL;
+	long v;
+
+	if (n->type != YTREE_SCALAR || n->len < 2 || n->text[n->len - 1] != '%')
+		return ytree_fail(&c->ld, n, "%s must be a share such as 10%%", what);
+	errno = 0;
+	v = strtol(n->text, &end, 10);
+	if (errno != 0 || end != n->text + n->len - 1 || v < 0 || v > 100)
+		return ytree_fail(&c->ld, n, "%s must be a share between 0%% and 100%%", what);
+	*out = (int)v;
+	return RIGHTS_OK;
+}
+
+/* An id names the source in umSource, in --force-source and in the cookie's
+ * file name. */
+static int id_valid(const char *s)
+{
+	if (*s == '\0' || strlen(s) > 64)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.'))
+			return 0;
+	return 1;
+}
+
+static void source_map(struct source *src, struct checker *c, const ytree_node *map)
+{
+	char b[YTREE_SHOW_MAX + 4];
+	size_t i, f;
+
+	if (map->type != YTREE_MAP) {
+		check_report(c, ytree_expect(&c->ld, map, YTREE_MAP, "\"map\""));
+		return;
+	}
+	check_report(c, ytree_check_keys(&c->ld, map, NULL, "\"map\""));
+	for (i = 0; i + 1 < map->nkids; i += 2) {
+		for (f = 0; f < SF_COUNT; f++)
+			if (ytree_key_is(map->kids[i], source_fields[f]))
+				break;
+		if (f == SF_COUNT) {
+			check_report(
+			        c,
+			        ytree_fail(&c->ld, map->kids[i],
+			                   "\"map\": unknown portal attribute \"%s\": expected "
+			                   "uid, givenName, sn, cn, mail, preferredLanguage or "
+			                   "umGender",
+			                   ytree_show(b, map->kids[i]->text, map->kids[i]->len)));
+			continue;
+		}
+		free(src->map[f]);
+		src->map[f] = NULL;
+		check_report(c, ytree_get_string(&src->map[f], &c->ld, map->kids[i + 1],
+		                                 "a source attribute"));
+	}
+}
+
+static void source_load(struct source *src, struct checker *c, const ytree_node *m)
+{
+	static const char *const scopes[] = {"base", "one", "sub", NULL};
+	static const int scope_v[] = {LDAP_SCOPE_BASE, LDAP_SCOPE_ONELEVEL, LDAP_SCOPE_SUBTREE};
+	static const char *const modes[] = {"poll", "syncrepl", NULL};
+	static const int mode_v[] = {SOURCE_POLL, SOURCE_SYNCREPL};
+	static const char *const auths[] = {"local", "remote", NULL};
+	static const int auth_v[] = {0, 1};
+	static const char *const required[] = {"id", "uri", "base", "organisation", NULL};
+	const ytree_node *n = NULL;
+	rights_lang lang;
+	int rc, mode = SOURCE_POLL, i;
+	LDAPURLDesc *lud = NULL;
+
+	src->scope = LDAP_SCOPE_SUBTREE;
+	src->interval = 300;
+	src->max_deactivate = 10;
+	for (i = 0; i < SF_COUNT - 1; i++) /* umGender only when mapped */
+		src->map[i] = strdup(source_fields[i]);
+	if (m->type != YTREE_MAP || ytree_is_null(m)) {
+		check_report(c, ytree_expect(&c->ld, m, YTREE_MAP, "a source"));
+		return;
+	}
+	check_report(c, ytree_check_keys(&c->ld, m, source_keys, "a source"));
+	for (i = 0; required[i] != NULL; i++)
+		if (ytree_map_get(m, required[i], NULL) == NULL)
+			check_report(c,
+			             ytree_fail(&c->ld, m, "a source needs \"%s\"", required[i]));
+	if ((n = ytree_map_get(m, "id", NULL)) != NULL) {
+		rc = ytree_get_string(&src->id, &c->ld, n, "\"id\"");
+		if (rc == RIGHTS_OK && !id_valid(src->id))
+			rc = ytree_fail(&c->ld, n,
+			                "\"id\" must be letters, digits, '-', '_' or '.'");
+		check_report(c, rc);
+	}
+	if ((n = ytree_map_get(m, "uri", NULL)) != NULL) {
+		rc = ytree_get_string(&src->uri, &c->ld, n, "\"uri\"");
+		if (rc == RIGHTS_OK && (ldap_url_parse(src->uri, &lud) != LDAP_URL_SUCCESS ||
+		                        (strcmp(lud->lud_scheme, "ldap") != 0 &&
+		                         strcmp(lud->lud_scheme, "ldaps") != 0 &&
+		                         strcmp(lud->lud_scheme, "ldapi") != 0)))
+			rc = ytree_fail(&c->ld, n,
+			                "\"uri\" must be an ldap://, ldaps:// or ldapi:// URL");
+		if (lud != NULL)
+			ldap_free_urldesc(lud);
+		check_report(c, rc);
+	}
+	if ((n = ytree_map_get(m, "bind-dn", NULL)) != NULL)
+		check_report(c, get_dn(&src->bind_dn, c, n, "\"bind-dn\""));
+	if ((n = ytree_map_get(m, "password-file", NULL)) != NULL) {
+		rc = get_path(&src->password_file, c, n, "\"password-file\"");
+		if (rc == RIGHTS_OK)
+			rc = check_password_file(c, n, src->password_file);
+		check_report(c, rc);
+	}
+	if ((src->bind_dn == NULL) != (src->password_file == NULL) &&
+	    (ytree_map_get(m, "bind-dn", NULL) == NULL) !=
+	            (ytree_map_get(m, "password-file", NULL) == NULL))
+		check_report(c, ytree_fail(&c->ld, m,
+		                           "\"bind-dn\" and \"password-file\" go together "
+		                           "(neither: an anonymous bind)"));
+	if ((n = ytree_map_get(m, "base", NULL)) != NULL)
+		check_report(c, get_dn(&src->base, c, n, "\"base\""));
+	if ((n = ytree_map_get(m, "scope", NULL)) != NULL)
+		check_report(c, get_choice(&src->scope, c, n, "\"scope\"", scopes, scope_v));
+	if ((n = ytree_map_get(m, "filter", NULL)) != NULL) {
+		rc = ytree_get_string(&src->filter, &c->ld, n, "\"filter\"");
+		if (rc == RIGHTS_OK && src->filter[0] != '(')
+			rc = ytree_fail(&c->ld, n,
+			                "\"filter\" must be an LDAP filter in parentheses "
+			                "(RFC 4515)");
+		check_report(c, rc);
+	}
+	if ((n = ytree_map_get(m, "organisation", NULL)) != NULL) {
+		rc = ytree_get_string(&src->org, &c->ld, n, "\"organisation\"");
+		if (rc == RIGHTS_OK && !id_valid(src->org))
+			rc = ytree_fail(&c->ld, n,
+			                "\"organisation\" must be an orgId (the o= of "
+			                "the organisation)");
+		check_report(c, rc);
+	}
+	if ((n = ytree_map_get(m, "map", NULL)) != NULL)
+		source_map(src, c, n);
+	if ((n = ytree_map_get(m, "default-language", NULL)) != NULL) {
+		rc = ytree_get_string(&src->default_language, &c->ld, n, "\"default-language\"");
+		if (rc == RIGHTS_OK && (strlen(src->default_language) != 2 ||
+		                        lang_parse(&lang, src->default_language, 2) != RIGHTS_OK))
+			rc = ytree_fail(&c->ld, n, "\"default-language\" must be nl, fr, de or en");
+		check_report(c, rc);
+	}
+	if ((n = ytree_map_get(m, "mode", NULL)) != NULL) {
+		check_report(c, get_choice(&mode, c, n, "\"mode\"", modes, mode_v));
+		src->mode = (enum source_mode)mode;
+	}
+	if ((n = ytree_map_get(m, "interval", NULL)) != NULL)
+		check_report(c, get_int(&src->interval, c, n, "\"interval\"", 1, 86400));
+	if ((n = ytree_map_get(m, "max-deactivate", NULL)) != NULL)
+		check_report(c, get_share(&src->max_deactivate, c, n, "\"max-deactivate\""));
+	if ((n = ytree_map_get(m, "authentication", NULL)) != NULL) {
+		rc = get_choice(&src->remote_auth, c, n, "\"authentication\"", auths, auth_v);
+		/* TODO(issue 9): slapo-remoteauth for synced users */
+		if (rc == RIGHTS_OK && src->remote_auth)
+			rc = ytree_fail(&c->ld, n,
+			                "\"authentication: remote\" is not supported yet: "
+			                "use local");
+		check_report(c, rc);
+	}
+	if (src->filter == NULL)
+		src->filter = strdup("(objectClass=inetOrgPerson)");
+	if (src->default_language == NULL)
+		src->default_language = strdup("en");
+}
+
+static void config_sources(struct config *conf, struct checker *c, const ytree_node *seq)
+{
+	size_t i, j;
+
+	if (ytree_is_null(seq))
+		return;
+	if (seq->type != YTREE_SEQ) {
+		check_report(c, ytree_expect(&c->ld, seq, YTREE_SEQ, "\"sources\""));
+		return;
+	}
+	conf->sources = calloc(seq->nkids ? seq->nkids : 1, sizeof(*conf->sources));
+	if (conf->sources == NULL) {
+		check_report(c, ytree_nomem(&c->ld));
+		return;
+	}
+	conf->nsources = seq->nkids;
+	for (i = 0; i < seq->nkids; i++) {
+		source_load(&conf->sources[i], c, seq->kids[i]);
+		for (j = 0; j < i && conf->sources[i].id != NULL; j++)
+			if (conf->sources[j].id != NULL &&
+			    strcmp(conf->sources[j].id, conf->sources[i].id) == 0) {
+				check_report(c, ytree_fail(&c->ld, seq->kids[i],
+				                           "duplicate source id \"%s\"",
+				                           conf->sources[i].id));
+				break;
+			}
+	}
+}
+
+static void source_clear(struct source *src)
+{
+	size_t i;
+
+	free(src->id);
+	free(src->uri);
+	free(src->bind_dn);
+	free(src->password_file);
+	free(src->base);
+	free(src->filter);
+	free(src->org);
+	for (i = 0; i < SF_COUNT; i++)
+		free(src->map[i]);
+	free(src->default_language);
+	free(src->users_dn);
+}
+
+static int sources_derive(struct config *conf)
+{
+	rights_str org;
+	char *odn = NULL;
+	size_t i;
+
+	for (i = 0; i < conf->nsources; i++) {
+		org.ptr = conf->sources[i].org;
+		org.len = strlen(org.ptr);
+		if (project_rdn(&odn, "o", org, conf->orgs_dn) != 0)
+			return -1;
+		conf->sources[i].users_dn = join_dn("ou=users", odn);
+		free(odn);
+		if (conf->sources[i].users_dn == NULL)
+			return -1;
+		if (conf->sources[i].filter == NULL || conf->sources[i].default_language == NULL)
+			return -1;
+	}
+	return 0;
 }
 
 /* The values, each checked on its own so that every error is reported. */
@@ -294,6 +569,8 @@ static void config_values(struct config *conf, struct checker *c, const ytree_no
 	}
 	if ((n = ytree_map_get(root, "mail-interval", NULL)) != NULL)
 		check_report(c, get_int(&conf->mail_ms, c, n, "\"mail-interval\"", 50, 3600000));
+	if ((n = ytree_map_get(root, "sources", NULL)) != NULL)
+		config_sources(conf, c, n);
 	if ((n = ytree_map_get(root, "rights", NULL)) != NULL) {
 		rc = get_path(&conf->rights_path, c, n, "\"rights\"");
 		check_report(c, rc);
@@ -385,6 +662,9 @@ void config_free(struct config *conf)
 	free(conf->groups_key);
 	free(conf->owner_key);
 	free(conf->attrs);
+	for (size_t i = 0; i < conf->nsources; i++)
+		source_clear(&conf->sources[i]);
+	free(conf->sources);
 	catalog_free(conf->cat);
 	free(conf);
 }

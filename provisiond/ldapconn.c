@@ -88,7 +88,13 @@ static void password_free(char *pw)
 
 int ldapconn_open(LDAP **out, const struct config *conf)
 {
-	struct timeval tv = {conf->timeout, 0};
+	return ldapconn_open_as(out, conf->uri, conf->bind_dn, conf->password_file, conf->timeout);
+}
+
+int ldapconn_open_as(LDAP **out, const char *uri, const char *bind_dn, const char *password_file,
+                     int timeout)
+{
+	struct timeval tv = {timeout, 0};
 	struct berval cred;
 	const char *where = "initializing";
 	LDAP *ld = NULL;
@@ -97,7 +103,7 @@ int ldapconn_open(LDAP **out, const struct config *conf)
 	int rc;
 
 	*out = NULL;
-	rc = ldap_initialize(&ld, conf->uri);
+	rc = ldap_initialize(&ld, uri);
 	if (rc != LDAP_SUCCESS)
 		goto fail;
 	where = "setting options";
@@ -113,25 +119,28 @@ int ldapconn_open(LDAP **out, const struct config *conf)
 	    (rc = ldap_set_option(ld, LDAP_OPT_X_KEEPALIVE_INTERVAL, &interval)) !=
 	            LDAP_OPT_SUCCESS)
 		goto fail;
-	where = "reading the password file";
-	if (password_read(&pw, conf->password_file) != 0) {
-		rc = LDAP_LOCAL_ERROR;
-		goto fail;
+	if (bind_dn != NULL) {
+		where = "reading the password file";
+		if (password_read(&pw, password_file) != 0) {
+			rc = LDAP_LOCAL_ERROR;
+			goto fail;
+		}
+		where = "binding";
+		cred.bv_val = pw;
+		cred.bv_len = strlen(pw);
+		rc = ldap_sasl_bind_s(ld, bind_dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
+		password_free(pw);
+		pw = NULL;
+		if (rc != LDAP_SUCCESS)
+			goto fail;
 	}
-	where = "binding";
-	cred.bv_val = pw;
-	cred.bv_len = strlen(pw);
-	rc = ldap_sasl_bind_s(ld, conf->bind_dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
-	password_free(pw);
-	pw = NULL;
-	if (rc != LDAP_SUCCESS)
-		goto fail;
-	log_debug("connected to %s as %s", conf->uri, conf->bind_dn);
+	log_debug("connected to %s as %s", uri, bind_dn ? bind_dn : "anonymous");
 	*out = ld;
 	return LDAP_SUCCESS;
 
 fail:
-	log_warnx("%s: %s as %s: %s", conf->uri, where, conf->bind_dn, ldap_err2string(rc));
+	log_warnx("%s: %s as %s: %s", uri, where, bind_dn ? bind_dn : "anonymous",
+	          ldap_err2string(rc));
 	password_free(pw);
 	if (ld != NULL)
 		ldap_unbind_ext(ld, NULL, NULL);

@@ -47,14 +47,28 @@ struct provisiond {
 	int need_catalog;   /* rights.yaml (re)loaded: write ou=applications */
 	int need_reconcile; /* start, reload, or the sync lost track */
 	int stopping, reload;
-	uint64_t mail_due; /* next look at the mail queue (manual §3.3) */
+	uint64_t mail_due;            /* next look at the mail queue (manual §3.3) */
+	struct source_state *sources; /* by index of conf->sources */
+	size_t nsources;
+};
+
+/* A source between runs (DESIGN §6): when it is due, and why it is held. */
+struct source_state {
+	uint64_t due;
+	char why[320];     /* empty: applied (or nothing to do) */
+	struct sync *sync; /* mode syncrepl: the refreshAndPersist session */
+	uint64_t retry_due;
+	char *cookie; /* the last cookie whose changes are applied */
+	int cookie_loaded;
 };
 
 static struct provisiond *pd_global;
 
+static int sources_reset(struct provisiond *pd);
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: provisiond [-dnv] [-f file]\n");
+	fprintf(stderr, "usage: provisiond [-dnv] [-f file] [--dry-run] [--force-source id]\n");
 	exit(1);
 }
 
@@ -346,6 +360,8 @@ static void do_reload(struct provisiond *pd)
 	}
 	config_free(pd->conf);
 	pd->conf = conf;
+	if (sources_reset(pd) != 0)
+		fatalx("out of memory");
 	pd->need_catalog = 1;
 	pd->need_reconcile = 1;
 	pd->retry_due = 0;
@@ -355,10 +371,227 @@ static void do_reload(struct provisiond *pd)
 	sd_notify(0, "READY=1");
 }
 
+/* ---- corporate sync (DESIGN §6) ------------------------------------------------------ */
+
+static void sources_free(struct source_state *st, size_t n)
+{
+	size_t i;
+
+	for (i = 0; st != NULL && i < n; i++) {
+		sync_free(st[i].sync);
+		free(st[i].cookie);
+	}
+	free(st);
+}
+
+/* A new configuration: sources start again (their cookies stay on disk). */
+static int sources_reset(struct provisiond *pd)
+{
+	sources_free(pd->sources, pd->nsources);
+	pd->nsources = pd->conf->nsources;
+	pd->sources = calloc(pd->conf->nsources + 1, sizeof(*pd->sources));
+	return pd->sources ? 0 : -1;
+}
+
+static void source_cookie_name(char *buf, size_t len, const struct source *src)
+{
+	snprintf(buf, len, "source-%s.cookie", src->id);
+}
+
+/* mode syncrepl: the session, resumed from the cookie of the last applied
+ * run; a run is due if the source changed meanwhile (or none was ever
+ * applied). */
+static void source_connect(struct provisiond *pd, size_t i, uint64_t now)
+{
+	const struct source *src = &pd->conf->sources[i];
+	struct source_state *st = &pd->sources[i];
+	char name[128];
+	LDAP *ld = NULL;
+	int rc;
+
+	source_cookie_name(name, sizeof(name), src);
+	if (!st->cookie_loaded) {
+		if (cookie_load_named(&st->cookie, pd->conf->state_dir, name) != 0)
+			st->cookie = NULL;
+		st->cookie_loaded = 1;
+	}
+	rc = ldapconn_open_as(&ld, src->uri, src->bind_dn, src->password_file, pd->conf->timeout);
+	if (rc == LDAP_SUCCESS)
+		rc = sync_start_source(&st->sync, ld, pd->conf, src, st->cookie);
+	if (rc == LDAP_SYNC_REFRESH_REQUIRED) {
+		/* the cookie is of no use: a whole run covers it */
+		free(st->cookie);
+		st->cookie = NULL;
+		st->retry_due = now;
+		return;
+	}
+	if (rc != LDAP_SUCCESS) {
+		log_warnx("source %s: sync session: %s", src->id, ldap_err2string(rc));
+		st->retry_due = now + 2000;
+		return;
+	}
+	if (sync_take_changed(st->sync) || st->cookie == NULL)
+		st->due = now;
+	else if (st->due == 0)
+		st->due = now + (uint64_t)src->interval * 1000;
+	log_info("source %s: %s from %s", src->id, st->cookie ? "sync resumed" : "sync started",
+	         src->uri);
+}
+
+/* Notifications of the sources' sessions: a run after batch-delay. */
+static void sources_read(struct provisiond *pd, const struct pollfd *fds, size_t nfds)
+{
+	struct source_state *st;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < pd->nsources && i < nfds; i++) {
+		st = &pd->sources[i];
+		if (st->sync == NULL || fds[i].fd < 0 ||
+		    !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		rc = sync_poll(st->sync);
+		if (rc != LDAP_SUCCESS) {
+			log_warnx("source %s: sync session ended: %s", pd->conf->sources[i].id,
+			          ldap_err2string(rc));
+			sync_free(st->sync);
+			st->sync = NULL;
+			st->retry_due = now_ms() + 1000;
+			continue;
+		}
+		if (sync_take_changed(st->sync)) {
+			uint64_t due = now_ms() + (uint64_t)pd->conf->batch_ms;
+			if (st->due > due)
+				st->due = due;
+		}
+	}
+}
+
+/* The poll sources that are due, one after the other. */
+static uint64_t sources_step(struct provisiond *pd, uint64_t next)
+{
+	struct source_counts n;
+	struct source_state *st;
+	const struct source *src;
+	uint64_t now;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < pd->conf->nsources && pd->ld != NULL; i++) {
+		src = &pd->conf->sources[i];
+		st = &pd->sources[i];
+		now = now_ms();
+		if (src->mode == SOURCE_SYNCREPL && st->sync == NULL) {
+			if (st->retry_due <= now)
+				source_connect(pd, i, now);
+			if (st->sync == NULL) {
+				if (st->retry_due < next)
+					next = st->retry_due;
+				continue;
+			}
+		}
+		if (st->due <= now) {
+			char *snapshot = NULL;
+			const struct berval *c = st->sync ? sync_cookie(st->sync) : NULL;
+			if (c != NULL && c->bv_val != NULL)
+				snapshot = strndup(c->bv_val, c->bv_len);
+			status("syncing source %s", src->id);
+			rc = source_run(&n, st->why, sizeof(st->why), pd->ld, pd->conf, src, 0);
+			st->due = now_ms() + (uint64_t)src->interval * 1000;
+			if (rc == LDAP_SUCCESS && !n.held && snapshot != NULL) {
+				/* RFC 4533: a restart resumes after what is applied */
+				char name[128];
+				source_cookie_name(name, sizeof(name), src);
+				if (cookie_save_named(pd->conf->state_dir, name, snapshot,
+				                      strlen(snapshot)) == 0) {
+					free(st->cookie);
+					st->cookie = snapshot;
+					snapshot = NULL;
+				}
+			}
+			free(snapshot);
+			if (rc != LDAP_SUCCESS && ldapconn_lost(rc) &&
+			    ldapconn_errno(pd->ld) != LDAP_SUCCESS) {
+				/* the portal's connection, or only the source's: the
+				 * source's own is gone with the run; the portal's is
+				 * checked by the next step */
+				log_debug("source %s: %s", src->id, ldap_err2string(rc));
+			}
+		}
+		if (st->due < next)
+			next = st->due;
+	}
+	return next;
+}
+
+/* sd_notify STATUS shows a held source until it is forced or comes right. */
+static void status_ready(struct provisiond *pd)
+{
+	size_t i;
+
+	for (i = 0; i < pd->conf->nsources; i++)
+		if (pd->sources[i].why[0] != '\0') {
+			status("in sync with %s; %s", pd->conf->uri, pd->sources[i].why);
+			return;
+		}
+	status("in sync with %s", pd->conf->uri);
+}
+
+/* --dry-run and --force-source: one run of the sources, then exit. */
+static int sources_once(struct config *conf, const char *force_id)
+{
+	struct source_counts n;
+	struct changeset cs;
+	char why[320];
+	LDAP *ld = NULL;
+	size_t i;
+	int rc, found = 0, failed = 0;
+
+	rc = ldapconn_open(&ld, conf);
+	if (rc != LDAP_SUCCESS)
+		return 2;
+	for (i = 0; i < conf->nsources; i++) {
+		const struct source *src = &conf->sources[i];
+		if (force_id != NULL) {
+			if (strcmp(src->id, force_id) != 0)
+				continue;
+			found = 1;
+			rc = source_run(&n, why, sizeof(why), ld, conf, src, 1);
+			if (rc != LDAP_SUCCESS)
+				failed = 1;
+			continue;
+		}
+		changeset_init(&cs);
+		rc = source_build(&cs, &n, why, sizeof(why), ld, conf, src, 0);
+		if (rc != LDAP_SUCCESS) {
+			log_warnx("source %s: nothing to show: %s", src->id, ldap_err2string(rc));
+			failed = 1;
+		} else {
+			printf("# source %s: %zu upstream, %zu added, %zu updated, %zu "
+			       "deactivated, "
+			       "%zu reactivated, %zu skipped\n",
+			       src->id, n.upstream, n.added, n.updated, n.deactivated,
+			       n.reactivated, n.skipped);
+			if (n.held)
+				printf("# %s: provisiond --force-source %s applies it\n", why,
+				       src->id);
+			changeset_print_ldif(&cs, stdout);
+		}
+		changeset_trash(&cs);
+	}
+	ldapconn_close(ld);
+	if (force_id != NULL && !found) {
+		log_warnx("%s: no source \"%s\"", conf->path, force_id);
+		return 1;
+	}
+	fflush(stdout);
+	return failed ? 1 : 0;
+}
+
 /* One step of whatever is due; returns the next deadline. */
 static uint64_t loop_step(struct provisiond *pd)
 {
-	uint64_t now = now_ms(), next = UINT64_MAX;
+	uint64_t now = now_ms(), next = UINT64_MAX, src_next = UINT64_MAX;
 	int rc;
 
 	/* a burst is gathered for batch-delay ms from its first change */
@@ -404,8 +637,10 @@ static uint64_t loop_step(struct provisiond *pd)
 			log_warnx("mail: reading the queue: %s", ldap_err2string(rc));
 		pd->mail_due = now_ms() + (uint64_t)pd->conf->mail_ms;
 	}
+	if (pd->ld != NULL && pd->sync != NULL && pd->conf->nsources > 0)
+		src_next = sources_step(pd, src_next);
 	if (pd->ld != NULL && pd->sync != NULL)
-		status("in sync with %s", pd->conf->uri);
+		status_ready(pd);
 
 deadlines:
 	now = now_ms();
@@ -417,6 +652,8 @@ deadlines:
 		next = now;
 	else if (dirty_count(&pd->dirty))
 		next = pd->batch_due;
+	if (pd->ld != NULL && pd->sync != NULL && src_next < next)
+		next = src_next;
 	if (pd->watchdog_ms && pd->watchdog_next < next)
 		next = pd->watchdog_next;
 	if (pd->ld != NULL && pd->mail_due < next)
@@ -440,9 +677,10 @@ static int timer_arm(int tfd, uint64_t deadline_ms)
 
 static int provisiond_loop(struct provisiond *pd)
 {
-	struct pollfd fds[3];
+	struct pollfd *fds = NULL;
 	uint64_t next, expirations;
 	nfds_t n;
+	size_t i;
 	int rc;
 
 	while (!pd->stopping) {
@@ -456,6 +694,15 @@ static int provisiond_loop(struct provisiond *pd)
 			continue;
 		if (timer_arm(pd->tfd, next) != 0)
 			fatal("timerfd_settime");
+		free(fds);
+		if ((fds = calloc(3 + pd->nsources, sizeof(*fds))) == NULL)
+			fatal("calloc");
+		/* the sources' sessions after the first three */
+		for (i = 0; i < pd->nsources; i++) {
+			fds[3 + i].fd = pd->sources[i].sync ? sync_fd(pd->sources[i].sync) : -1;
+			fds[3 + i].events = POLLIN;
+		}
+		fds[2].fd = -1;
 		fds[0].fd = pd->sfd;
 		fds[0].events = POLLIN;
 		fds[1].fd = pd->tfd;
@@ -466,13 +713,14 @@ static int provisiond_loop(struct provisiond *pd)
 			fds[2].events = POLLIN;
 			n = 3;
 		}
-		if (poll(fds, n, -1) < 0) {
+		if (poll(fds, 3 + pd->nsources, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
 		}
 		if (fds[0].revents & POLLIN)
 			signals_read(pd);
+		sources_read(pd, fds + 3, pd->nsources);
 		if (fds[1].revents & POLLIN)
 			while (read(pd->tfd, &expirations, sizeof(expirations)) > 0)
 				;
@@ -490,6 +738,7 @@ static int provisiond_loop(struct provisiond *pd)
 			}
 		}
 	}
+	free(fds);
 	return 0;
 }
 
@@ -512,12 +761,24 @@ int main(int argc, char *argv[])
 {
 	struct provisiond pd;
 	uint64_t usec = 0;
-	int ch, debug = 0, noaction = 0, verbose = 0, nerr;
+	static const struct option longopts[] = {
+	        {"dry-run", no_argument, NULL, 'D'},
+	        {"force-source", required_argument, NULL, 'F'},
+	        {NULL, 0, NULL, 0},
+	};
+	const char *force_id = NULL;
+	int ch, debug = 0, noaction = 0, verbose = 0, nerr, dry_run = 0, rc;
 
 	memset(&pd, 0, sizeof(pd));
 	pd.conf_path = PROVISIOND_CONF;
-	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
+	while ((ch = getopt_long(argc, argv, "df:nv", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'D':
+			dry_run = 1;
+			break;
+		case 'F':
+			force_id = optarg;
+			break;
 		case 'd':
 			debug = 1;
 			break;
@@ -549,6 +810,12 @@ int main(int argc, char *argv[])
 		config_free(pd.conf);
 		return 0;
 	}
+	if (dry_run || force_id != NULL) {
+		/* DESIGN §6: print the pending change set, or apply one held run */
+		rc = sources_once(pd.conf, dry_run ? NULL : force_id);
+		config_free(pd.conf);
+		return rc;
+	}
 	if (state_dir_prepare(pd.conf->state_dir) != 0)
 		return 1;
 	if (cookie_load(&pd.cookie, pd.conf->state_dir) != 0)
@@ -566,6 +833,8 @@ int main(int argc, char *argv[])
 		pd.watchdog_ms = usec / 2000; /* ping twice per period */
 	ustate_init(&pd.users);
 	dirty_init(&pd.dirty);
+	if (sources_reset(&pd) != 0)
+		fatalx("out of memory");
 	pd.need_catalog = 1;
 	pd.need_reconcile = 1;
 	pd_global = &pd;
@@ -583,6 +852,7 @@ int main(int argc, char *argv[])
 	dirty_free(&pd.dirty);
 	ustate_free(&pd.users);
 	free(pd.cookie);
+	sources_free(pd.sources, pd.nsources);
 	config_free(pd.conf);
 	close(pd.sfd);
 	close(pd.tfd);

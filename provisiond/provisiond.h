@@ -12,6 +12,7 @@
 #define PROVISIOND_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include <ldap.h>
@@ -32,6 +33,42 @@ struct mail_relay {
 	int starttls;        /* mail-starttls: require it on smtp:// */
 	char *maildir;       /* maildir; default <state-dir>/../maildir */
 	char *key_file;      /* mail-key: X25519 private key opening the sealed bodies */
+};
+
+/* A corporate directory users are synced from (DESIGN §6, issue 9). */
+enum source_mode {
+	SOURCE_POLL = 0, /* paged reads every interval (no syncprov needed) */
+	SOURCE_SYNCREPL, /* RFC 4533 refreshAndPersist */
+};
+/* The portal fields a source may own, in map: order. */
+enum source_field {
+	SF_UID = 0,
+	SF_GIVEN_NAME,
+	SF_SN,
+	SF_CN,
+	SF_MAIL,
+	SF_LANG,
+	SF_GENDER,
+	SF_COUNT
+};
+extern const char *const source_fields[SF_COUNT];
+
+struct source {
+	char *id;
+	char *uri;
+	char *bind_dn; /* NULL: anonymous */
+	char *password_file;
+	char *base;
+	int scope; /* LDAP_SCOPE_* */
+	char *filter;
+	char *org;              /* the target orgId */
+	char *map[SF_COUNT];    /* source attribute of each portal field; NULL: not owned */
+	char *default_language; /* when the source has none, or one the portal has not */
+	enum source_mode mode;
+	int interval;       /* seconds, poll mode */
+	int max_deactivate; /* percent of the source's users one run may deactivate */
+	int remote_auth;    /* authentication: remote */
+	char *users_dn;     /* derived: ou=users,o=<org>,ou=organizations,<suffix> */
 };
 
 struct config {
@@ -61,6 +98,8 @@ struct config {
 	/* the attributes `project:` rules write on users (umAppAccess) */
 	const char **attrs;
 	size_t nattrs;
+	struct source *sources; /* sources: */
+	size_t nsources;
 };
 
 /* Loads provisiond.yaml and the rights.yaml it names. Every error is
@@ -92,6 +131,9 @@ unsigned backoff_next(struct backoff *b);
 
 /* Connects and binds with every timeout set; logs the stage that failed. */
 int ldapconn_open(LDAP **out, const struct config *conf);
+/* The same to any server (a source); bind_dn NULL: anonymous. */
+int ldapconn_open_as(LDAP **out, const char *uri, const char *bind_dn, const char *password_file,
+                     int timeout);
 void ldapconn_close(LDAP *ld);
 int ldapconn_fd(LDAP *ld);
 /* The result code of the last failed libldap call on ld. */
@@ -199,6 +241,9 @@ void ustate_del(struct ustate *u, const char *key);
 /* The sync cookie in the state directory (written atomically). */
 int cookie_load(char **out, const char *state_dir);
 int cookie_save(const char *state_dir, const char *cookie, size_t len);
+/* The same under another file name (a source's: "source-<id>.cookie"). */
+int cookie_load_named(char **out, const char *state_dir, const char *name);
+int cookie_save_named(const char *state_dir, const char *name, const char *cookie, size_t len);
 int state_dir_prepare(const char *state_dir);
 
 /* ---- project.c (pure) ---------------------------------------------------------- */
@@ -312,6 +357,30 @@ int mods_append(LDAPMod ***mods, int op, const char *type, const char *const *va
 void mods_release(LDAPMod **mods);
 void changeset_trash(struct changeset *cs);
 
+/* CH_ENTRY_ADD/MODIFY of the set as LDIF (RFC 2849), for --dry-run. */
+void changeset_print_ldif(const struct changeset *cs, FILE *f);
+
+/* ---- source.c ------------------------------------------------------------------ */
+
+/* What one run of a source found (DESIGN §6). */
+struct source_counts {
+	size_t upstream; /* users the source returned */
+	size_t known;    /* this source's users in the portal, not gone */
+	size_t added, updated, deactivated, reactivated;
+	size_t skipped; /* reported: uid collision, missing or invalid field */
+	size_t refused; /* writes the overlay refused */
+	int held;       /* over a threshold: nothing applied */
+};
+/* Reads the source and the organisation and builds the whole change set
+ * in cs. With held set (why says why), the caller must not apply it
+ * unless forced. An error: a read was incomplete, cs must be trashed. */
+int source_build(struct changeset *cs, struct source_counts *n, char *why, size_t whylen, LDAP *ld,
+                 const struct config *conf, const struct source *src, int force);
+/* source_build(), then apply or trash: one poll of a source. A held run
+ * is LDAP_SUCCESS with n->held and why set. */
+int source_run(struct source_counts *n, char *why, size_t whylen, LDAP *ld,
+               const struct config *conf, const struct source *src, int force);
+
 /* ---- catalog.c ----------------------------------------------------------------- */
 
 /* ou=applications := one umCatalogEntry per application of rights.yaml. */
@@ -367,6 +436,13 @@ struct sync;
  * session owns ld from now on, also on failure. */
 int sync_start(struct sync **out, LDAP *ld, const struct config *conf, const char *cookie,
                struct dirty *d);
+/* refreshAndPersist on a source's base and filter (DESIGN §6 mode:
+ * syncrepl): only whether something changed is kept, for
+ * sync_take_changed(); the run that follows reads the whole source. */
+int sync_start_source(struct sync **out, LDAP *ld, const struct config *conf,
+                      const struct source *src, const char *cookie);
+/* 1 if a change was notified since the last call (and clears it). */
+int sync_take_changed(struct sync *s);
 /* Reads what is there without blocking. */
 int sync_poll(struct sync *s);
 int sync_fd(const struct sync *s);

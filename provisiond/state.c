@@ -172,12 +172,17 @@ int state_dir_prepare(const char *state_dir)
 
 int cookie_load(char **out, const char *state_dir)
 {
+	return cookie_load_named(out, state_dir, COOKIE_FILE);
+}
+
+int cookie_load_named(char **out, const char *state_dir, const char *name)
+{
 	char path[4096], buf[COOKIE_MAX];
 	ssize_t n;
 	int fd = -1, rc = -1;
 
 	*out = NULL;
-	if (state_path(path, sizeof(path), state_dir, COOKIE_FILE) != 0)
+	if (state_path(path, sizeof(path), state_dir, name) != 0)
 		return -1;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -210,11 +215,17 @@ cleanup:
  * cookie or the new one, never a mix. */
 int cookie_save(const char *state_dir, const char *cookie, size_t len)
 {
-	char path[4096], tmp[4096];
+	return cookie_save_named(state_dir, COOKIE_FILE, cookie, len);
+}
+
+int cookie_save_named(const char *state_dir, const char *name, const char *cookie, size_t len)
+{
+	char path[4096], tmp[4096], tmpname[512];
 	int fd = -1, dfd = -1, rc = -1;
 
-	if (state_path(path, sizeof(path), state_dir, COOKIE_FILE) != 0 ||
-	    state_path(tmp, sizeof(tmp), state_dir, COOKIE_FILE ".tmp") != 0)
+	snprintf(tmpname, sizeof(tmpname), "%s.tmp", name);
+	if (state_path(path, sizeof(path), state_dir, name) != 0 ||
+	    state_path(tmp, sizeof(tmp), state_dir, tmpname) != 0)
 		return -1;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {

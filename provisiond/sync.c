@@ -36,6 +36,11 @@ struct sync {
 	int refresh_done;
 	int need_reconcile;
 	int ended; /* the server ended the search: its result code */
+	/* the search: ou=organizations, or a source's (dirty NULL) */
+	const char *base;
+	int scope;
+	const char *filter;
+	int changed; /* a source's session: something was notified */
 };
 
 /* Users, grants and delegations: nothing else under ou=organizations
@@ -115,6 +120,14 @@ static int sync_entry(struct sync *s, LDAPMessage *msg)
 	    ber_scanf(ber, "m", &cookie) == LBER_ERROR)
 		goto cleanup;
 	rc = LDAP_NO_MEMORY;
+	if (s->dirty == NULL) { /* a source: any of them means a run */
+		if (state != LDAP_SYNC_PRESENT)
+			s->changed = 1;
+		if (cookie_set(s, &cookie) != 0)
+			goto cleanup;
+		rc = LDAP_SUCCESS;
+		goto cleanup;
+	}
 	switch (state) {
 	case LDAP_SYNC_PRESENT:
 		/* a present phase: what the server does not list is gone,
@@ -290,19 +303,20 @@ static int sync_search(struct sync *s, const char *cookie)
 	ctrl.ldctl_iscritical = 1; /* no sync, no provisiond */
 	/* a persistent search lasts: no time limit; liveness is TCP
 	 * keepalive's (ldapconn.c) and the refresh's own timeout below */
-	rc = ldap_search_ext(s->ld, s->conf->orgs_dn, LDAP_SCOPE_SUBTREE, sync_filter, s->attrs, 0,
-	                     ctrls, NULL, NULL, 0, &s->msgid);
+	rc = ldap_search_ext(s->ld, s->base, s->scope, s->filter, s->attrs, 0, ctrls, NULL, NULL, 0,
+	                     &s->msgid);
 	ber_free(ber, 1);
 	return rc;
 }
 
+static int sync_refresh(struct sync *s, const struct config *conf, const char *cookie);
+
 int sync_start(struct sync **out, LDAP *ld, const struct config *conf, const char *cookie,
                struct dirty *d)
 {
-	struct timeval tv = {conf->timeout, 0};
 	struct sync *s = NULL;
 	size_t i;
-	int rc = LDAP_NO_MEMORY, got;
+	int rc;
 
 	*out = NULL;
 	s = calloc(1, sizeof(*s));
@@ -314,11 +328,60 @@ int sync_start(struct sync **out, LDAP *ld, const struct config *conf, const cha
 	s->msgid = -1;
 	s->conf = conf;
 	s->dirty = d;
+	s->base = conf->orgs_dn;
+	s->scope = LDAP_SCOPE_SUBTREE;
+	s->filter = sync_filter;
 	s->attrs[0] = "umStatus";
 	s->attrs[1] = "umManage"; /* §2.2.4 ftp is projected */
 	for (i = 0; i < conf->nattrs && i < 16; i++)
 		s->attrs[2 + i] = (char *)conf->attrs[i];
 	s->attrs[2 + i] = NULL;
+	rc = sync_refresh(s, conf, cookie);
+	if (rc == LDAP_SUCCESS)
+		*out = s;
+	return rc;
+}
+
+int sync_start_source(struct sync **out, LDAP *ld, const struct config *conf,
+                      const struct source *src, const char *cookie)
+{
+	struct sync *s = NULL;
+	int rc;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		ldapconn_close(ld);
+		return LDAP_NO_MEMORY;
+	}
+	s->ld = ld;
+	s->msgid = -1;
+	s->conf = conf;
+	s->base = src->base;
+	s->scope = src->scope;
+	s->filter = src->filter;
+	s->attrs[0] = LDAP_NO_ATTRS; /* the notification is the news */
+	s->attrs[1] = NULL;
+	rc = sync_refresh(s, conf, cookie);
+	if (rc == LDAP_SUCCESS)
+		*out = s;
+	return rc;
+}
+
+int sync_take_changed(struct sync *s)
+{
+	int c = s->changed || s->need_reconcile;
+
+	s->changed = 0;
+	s->need_reconcile = 0;
+	return c;
+}
+
+static int sync_refresh(struct sync *s, const struct config *conf, const char *cookie)
+{
+	struct timeval tv = {conf->timeout, 0};
+	int rc = LDAP_NO_MEMORY, got;
+
 	if (cookie != NULL && (s->cookie.bv_val = strdup(cookie)) == NULL)
 		goto fail;
 	s->cookie.bv_len = cookie ? strlen(cookie) : 0;
@@ -345,8 +408,7 @@ int sync_start(struct sync **out, LDAP *ld, const struct config *conf, const cha
 		tv.tv_sec = conf->timeout;
 		tv.tv_usec = 0;
 	}
-	log_info("sync: refresh done (%lu messages), persisting", s->nmsgs);
-	*out = s;
+	log_info("sync: refresh of %s done (%lu messages), persisting", s->base, s->nmsgs);
 	return LDAP_SUCCESS;
 fail:
 	if (rc != LDAP_SYNC_REFRESH_REQUIRED)
