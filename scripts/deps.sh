@@ -9,7 +9,8 @@ pkgs="slapd ldap-utils libldap-dev libyaml-dev libsystemd-dev libssl-dev
 libcurl4-openssl-dev libcmocka-dev dpkg-dev libsasl2-dev libgnutls28-dev
 libwrap0-dev libltdl-dev libargon2-dev unixodbc-dev python3-ldap
 python3-pytest python3-yaml python3-aiosmtpd python3-pexpect valgrind clang clang-format
-libclang-rt-14-dev apache2 curl proftpd-core proftpd-mod-ldap"
+libclang-rt-14-dev apache2 curl proftpd-core proftpd-mod-ldap
+ldap-account-manager libapache2-mod-php locales chromium chromium-driver python3-selenium"
 
 missing=""
 for p in $pkgs; do
@@ -45,6 +46,11 @@ fi
 if [ -d /etc/systemd/system ] && [ ! -e /etc/systemd/system/proftpd.service ]; then
 	ln -s /dev/null /etc/systemd/system/proftpd.service
 fi
+
+# the web console (LAM) speaks the administrator's language through gettext
+for l in fr_FR nl_NL de_DE en_GB; do
+	locale -a 2>/dev/null | grep -qx "$l.utf8" || localedef -i "$l" -f UTF-8 "$l.UTF-8"
+done
 
 ver=$(dpkg-query -W -f='${Version}' slapd | sed 's/-[^-]*$//')
 tree="$build/openldap-$ver"

@@ -46,6 +46,8 @@ setup() {
 	# the FTP server's identity (manual §2.2.4) came later: a state dir
 	# made before it gets the secret; its entry needs a fresh data dir
 	grep -q '^UM_FTP_PW=' "$dir/secrets" || echo "UM_FTP_PW=$(secret)" >>"$dir/secrets"
+	# so did the web console's login search identity (web/, issue 8)
+	grep -q '^UM_WEBCONSOLE_PW=' "$dir/secrets" || echo "UM_WEBCONSOLE_PW=$(secret)" >>"$dir/secrets"
 	. "$dir/secrets"
 	if [ ! -f "$dir/provisiond-mail.key" ]; then
 		# The recovery mails' key pair: the overlay seals every queued mail
@@ -81,6 +83,7 @@ setup() {
 				-e "s|@PROVISIOND_PASSWORD_HASH@|$(hash "$UM_PROVISIOND_PW")|" \
 				-e "s|@APP_PASSWORD_HASH@|$(hash "$UM_APP_PW")|" \
 				-e "s|@FTP_PASSWORD_HASH@|$(hash "$UM_FTP_PW")|" \
+				-e "s|@WEBCONSOLE_PASSWORD_HASH@|$(hash "$UM_WEBCONSOLE_PW")|" \
 				-e "s|@PWCHECK_SO@|$top/build/um_pwcheck.so|" \
 				"$top/ldif/base.ldif"
 			if [ "$demo" = 1 ] && [ -f "$top/ldif/demo.ldif" ]; then

@@ -7,6 +7,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 run=${UM_RUN:-$top/run}  # UM_RUN, UM_PORT: a second instance (tests/integration/test_readme_umctl.py)
 port=${UM_PORT:-3890}
+web_port=${UM_WEB_PORT:-8389}
 suffix=${UM_SUFFIX:-dc=portal,dc=example}
 demo_admin="uid=PRINTSCREENS,ou=users,o=bpost-contract-team,ou=organizations,$suffix"
 pd_pid="$run/provisiond.pid"
@@ -64,6 +65,7 @@ start)
 	cat >"$run/env" <<ENV
 # portal-um: written by make run; contains credentials (mode 0600).
 UM_URI=ldap://127.0.0.1:$port
+UM_WEB_URL=http://127.0.0.1:$web_port/
 UM_LDAPI=ldapi://$(printf '%s' "$run/ldapi" | sed 's,/,%2F,g')
 UM_SUFFIX=$suffix
 UM_ROOTDN=cn=admin,$suffix
@@ -75,6 +77,7 @@ UM_DEMO_ADMIN_DN=$demo_admin
 UM_DEMO_ADMIN_PW=Demo-Admin-1
 ENV
 	provisiond_start
+	sh "$top/scripts/web.sh" start "$run" "$port" "$web_port"
 	echo "portal-um directory: ldap://127.0.0.1:$port (suffix $suffix)"
 	echo "  root:        cn=admin,$suffix  (password in run/env, UM_ROOTPW)"
 	echo "  demo admin:  $demo_admin"
@@ -82,8 +85,11 @@ ENV
 	echo "  try: . run/env && ldapsearch -x -H \$UM_URI -D \"\$UM_DEMO_ADMIN_DN\" -w \"\$UM_DEMO_ADMIN_PW\" \\"
 	echo "         -b ou=users,o=bpost-contract-team,ou=organizations,\$UM_SUFFIX -LLL uid creatorsName"
 	echo "  provisiond:  pid $(cat "$pd_pid"), log run/provisiond.log (groups under ou=groups,$suffix)"
+	echo "  web console: http://127.0.0.1:$web_port/  (LDAP Account Manager; log in with a username,"
+	echo "               e.g. PRINTSCREENS / Demo-Admin-1; logs in run/web/)"
 	;;
 stop)
+	sh "$top/scripts/web.sh" stop "$run"
 	provisiond_stop
 	sh "$top/scripts/instance.sh" stop "$run"
 	echo "portal-um stopped"

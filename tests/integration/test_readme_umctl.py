@@ -78,7 +78,8 @@ def demo():
     """`make run`'s demo, in a temp dir: <tmp>/run and <tmp>/build."""
     tmp = tempfile.mkdtemp(prefix="portal-um-readme-")
     os.symlink(os.path.join(TOP, "build"), os.path.join(tmp, "build"))
-    env = dict(os.environ, UM_RUN=os.path.join(tmp, "run"), UM_PORT=str(free_port()))
+    env = dict(os.environ, UM_RUN=os.path.join(tmp, "run"), UM_PORT=str(free_port()),
+               UM_WEB_PORT=str(free_port()))
     script = os.path.join(TOP, "scripts", "run.sh")
     p = subprocess.run(["sh", script, "start"], env=env, capture_output=True, text=True)
     try:
