@@ -68,7 +68,8 @@ static int sources_reset(struct provisiond *pd);
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: provisiond [-dnv] [-f file] [--dry-run] [--force-source id]\n");
+	fprintf(stderr, "usage: provisiond [-dnv] [-f file] [--dry-run] [--force-source id] "
+	                "[--remoteauth-conf]\n");
 	exit(1);
 }
 
@@ -764,10 +765,11 @@ int main(int argc, char *argv[])
 	static const struct option longopts[] = {
 	        {"dry-run", no_argument, NULL, 'D'},
 	        {"force-source", required_argument, NULL, 'F'},
+	        {"remoteauth-conf", no_argument, NULL, 'R'},
 	        {NULL, 0, NULL, 0},
 	};
 	const char *force_id = NULL;
-	int ch, debug = 0, noaction = 0, verbose = 0, nerr, dry_run = 0, rc;
+	int ch, debug = 0, noaction = 0, verbose = 0, nerr, dry_run = 0, remoteauth = 0, rc;
 
 	memset(&pd, 0, sizeof(pd));
 	pd.conf_path = PROVISIOND_CONF;
@@ -778,6 +780,9 @@ int main(int argc, char *argv[])
 			break;
 		case 'F':
 			force_id = optarg;
+			break;
+		case 'R':
+			remoteauth = 1;
 			break;
 		case 'd':
 			debug = 1;
@@ -804,6 +809,12 @@ int main(int argc, char *argv[])
 	if (nerr > 0) {
 		log_warnx("%s: %d error%s", pd.conf_path, nerr, nerr == 1 ? "" : "s");
 		return 1;
+	}
+	if (remoteauth) {
+		/* slapd.conf lines for authentication: remote (source.c) */
+		source_remoteauth_conf(stdout, pd.conf);
+		config_free(pd.conf);
+		return fflush(stdout) == 0 ? 0 : 1;
 	}
 	if (noaction) {
 		fprintf(stderr, "configuration OK\n");

@@ -380,6 +380,9 @@ int source_build(struct changeset *cs, struct source_counts *n, char *why, size_
  * is LDAP_SUCCESS with n->held and why set. */
 int source_run(struct source_counts *n, char *why, size_t whylen, LDAP *ld,
                const struct config *conf, const struct source *src, int force);
+/* The slapd.conf lines of slapo-remoteauth for the sources with
+ * authentication: remote (only a comment when there is none). */
+void source_remoteauth_conf(FILE *out, const struct config *conf);
 
 /* ---- catalog.c ----------------------------------------------------------------- */
 
