@@ -26,6 +26,7 @@
 
 struct src_user {
 	const char *key; /* entryUUID */
+	size_t seq;      /* arrival: of two notifications of one entry, the last counts */
 	const char *dn;
 	const char *v[SF_COUNT];
 };
@@ -51,6 +52,9 @@ struct source_run {
 	struct portal_user *pu;
 	size_t npu, cappu;
 	size_t nbad; /* source entries without entryUUID or uid */
+	/* notified entries only (source_pending_apply): nobody is gone */
+	int partial;
+	int want_full; /* partial, and only a whole run can decide */
 };
 
 static const char *store(struct source_run *r, const char *s, size_t len)
@@ -90,6 +94,7 @@ static int source_entry(void *ctx, LDAP *ld, LDAPMessage *e)
 	}
 	u = &r->su[r->nsu];
 	memset(u, 0, sizeof(*u));
+	u->seq = r->nsu;
 	dn = ldap_get_dn(ld, e);
 	u->dn = dn ? store(r, dn, strlen(dn)) : NULL;
 	ldap_memfree(dn);
@@ -177,7 +182,8 @@ static int portal_entry(void *ctx, LDAP *ld, LDAPMessage *e)
 	return 0;
 }
 
-static int portal_read(struct source_run *r, LDAP *ld, const struct config *conf)
+static int portal_read(struct source_run *r, LDAP *ld, const struct config *conf,
+                       const char *filter)
 {
 	char *attrs[SF_COUNT + 6];
 	size_t n = 0, f;
@@ -188,8 +194,8 @@ static int portal_read(struct source_run *r, LDAP *ld, const struct config *conf
 	for (f = 1; f < SF_COUNT; f++) /* uid is among the fixed ones */
 		attrs[n++] = (char *)source_fields[f];
 	attrs[n] = NULL;
-	rc = ldapconn_search_paged(ld, conf, r->src->users_dn, LDAP_SCOPE_ONELEVEL,
-	                           "(objectClass=umUser)", attrs, conf->page_size, portal_entry, r);
+	rc = ldapconn_search_paged(ld, conf, r->src->users_dn, LDAP_SCOPE_ONELEVEL, filter, attrs,
+	                           conf->page_size, portal_entry, r);
 	if (rc == LDAP_NO_SUCH_OBJECT)
 		log_warnx("source %s: organisation %s has no %s", r->src->id, r->src->org,
 		          r->src->users_dn);
@@ -201,9 +207,13 @@ static int portal_read(struct source_run *r, LDAP *ld, const struct config *conf
 
 /* ---- the change set ---------------------------------------------------------------- */
 
+/* by key, the latest first */
 static int cmp_src_key(const void *a, const void *b)
 {
-	return strcasecmp(((const struct src_user *)a)->key, ((const struct src_user *)b)->key);
+	const struct src_user *x = a, *y = b;
+	int c = strcasecmp(x->key, y->key);
+
+	return c ? c : (x->seq < y->seq) - (x->seq > y->seq);
 }
 
 static int cmp_portal_key(const void *a, const void *b)
@@ -535,6 +545,12 @@ static int diff(struct changeset *cs, struct source_run *r, LDAP *ld, const stru
 		}
 		if ((p = find_uid(byu, nu, u->v[SF_UID])) != NULL && p->source != NULL &&
 		    strcmp(p->source, r->src->id) == 0) {
+			if (r->partial) {
+				/* is its old entry still upstream? a whole run knows */
+				r->want_full = 1;
+				rc = LDAP_SUCCESS;
+				goto cleanup;
+			}
 			/* this source's, under another entryUUID: decided once
 			 * every entry of the source is seen */
 			relink[nrelink++] = i;
@@ -612,7 +628,7 @@ static int diff(struct changeset *cs, struct source_run *r, LDAP *ld, const stru
 	}
 	/* gone upstream, or out of its base or filter: deactivated, never
 	 * deleted (manual §3.1); one an administrator deactivated stays so */
-	for (i = 0; i < nk; i++) {
+	for (i = 0; i < nk && !r->partial; i++) {
 		p = byk[i];
 		if (p->seen || p->gone || !p->active)
 			continue;
@@ -664,7 +680,7 @@ int source_build(struct changeset *cs, struct source_counts *n, char *why, size_
 	strtab_init(&r.arena);
 	rc = source_read(&r, conf);
 	if (rc == LDAP_SUCCESS)
-		rc = portal_read(&r, ld, conf);
+		rc = portal_read(&r, ld, conf, "(objectClass=umUser)");
 	if (rc == LDAP_SUCCESS)
 		rc = diff(cs, &r, ld, conf, n);
 	n->skipped += r.nbad;
@@ -745,4 +761,135 @@ void source_remoteauth_conf(FILE *out, const struct config *conf)
 			fprintf(out, "remoteauth_mapping\t%s \"%s\"\n", conf->sources[i].id,
 			        conf->sources[i].uri);
 	}
+}
+
+/* ---- notifications of a syncrepl source, one by one ------------------------------- */
+
+struct source_pending {
+	struct source_run r;
+};
+
+struct source_pending *source_pending_new(const struct source *src)
+{
+	struct source_pending *q = calloc(1, sizeof(*q));
+
+	if (q == NULL)
+		return NULL;
+	q->r.src = src;
+	q->r.partial = 1;
+	strtab_init(&q->r.arena);
+	return q;
+}
+
+static void pending_clear(struct source_pending *q)
+{
+	free(q->r.su);
+	free(q->r.pu);
+	strtab_free(&q->r.arena);
+	q->r.su = NULL;
+	q->r.pu = NULL;
+	q->r.nsu = q->r.capsu = q->r.npu = q->r.cappu = q->r.nbad = 0;
+	q->r.want_full = 0;
+	strtab_init(&q->r.arena);
+}
+
+void source_pending_discard(struct source_pending *q)
+{
+	if (q != NULL)
+		pending_clear(q);
+}
+
+void source_pending_free(struct source_pending *q)
+{
+	if (q == NULL)
+		return;
+	pending_clear(q);
+	strtab_free(&q->r.arena);
+	free(q);
+}
+
+int source_pending_note(void *ctx, LDAP *ld, LDAPMessage *e)
+{
+	struct source_pending *q = ctx;
+
+	return source_entry(&q->r, ld, e) == 0 ? 0 : -1;
+}
+
+size_t source_pending_count(const struct source_pending *q)
+{
+	return q ? q->r.nsu + q->r.nbad : 0;
+}
+
+/* The portal users the notified entries may be: by umSourceKey (indexed),
+ * and by uid for new ones (a collision, or one that follows). */
+static int pending_read_portal(struct source_run *r, LDAP *ld, const struct config *conf)
+{
+	size_t i, j, len;
+	char *filter = NULL, *p, *k = NULL, *u = NULL;
+	int rc = LDAP_SUCCESS;
+
+	for (i = 0; i < r->nsu && rc == LDAP_SUCCESS; i += UIDS_PER_SEARCH) {
+		len = 40;
+		for (j = i; j < r->nsu && j < i + UIDS_PER_SEARCH; j++)
+			len += 3 * (strlen(r->su[j].key) + strlen(r->su[j].v[SF_UID])) + 32;
+		if ((filter = malloc(len)) == NULL)
+			return LDAP_NO_MEMORY;
+		p = filter + sprintf(filter, "(&(objectClass=umUser)(|");
+		for (j = i; j < r->nsu && j < i + UIDS_PER_SEARCH; j++) {
+			k = dn_filter("umSourceKey", r->su[j].key);
+			u = dn_filter("uid", r->su[j].v[SF_UID]);
+			if (k == NULL || u == NULL) {
+				free(k);
+				free(u);
+				free(filter);
+				return LDAP_NO_MEMORY;
+			}
+			p += sprintf(p, "%s%s", k, u);
+			free(k);
+			free(u);
+		}
+		sprintf(p, "))");
+		rc = portal_read(r, ld, conf, filter);
+		free(filter);
+	}
+	return rc;
+}
+
+int source_pending_apply(struct source_pending *q, struct source_counts *n, int *full, LDAP *ld,
+                         const struct config *conf)
+{
+	struct source_run *r = &q->r;
+	struct changeset cs;
+	int rc = LDAP_SUCCESS;
+
+	memset(n, 0, sizeof(*n));
+	*full = 0;
+	changeset_init(&cs);
+	r->conf = conf;
+	if (r->nsu > 0)
+		rc = pending_read_portal(r, ld, conf);
+	if (rc == LDAP_SUCCESS && r->nsu > 0)
+		rc = diff(&cs, r, ld, conf, n);
+	n->skipped += r->nbad;
+	if (rc == LDAP_SUCCESS && r->want_full) {
+		*full = 1;
+		goto cleanup;
+	}
+	if (rc == LDAP_SUCCESS) {
+		rc = changeset_apply(&cs, ld, conf);
+		n->refused = cs.failed;
+	}
+	if (rc != LDAP_SUCCESS) {
+		log_warnx("source %s: notified changes not applied: %s", r->src->id,
+		          ldap_err2string(rc));
+		goto cleanup;
+	}
+	log_info("source %s: %zu notified, %zu added, %zu updated, %zu reactivated, %zu skipped, "
+	         "%zu refused",
+	         r->src->id, n->upstream, n->added, n->updated, n->reactivated, n->skipped,
+	         n->refused);
+cleanup:
+	changeset_trash(&cs);
+	pending_clear(q);
+	return rc;
 }

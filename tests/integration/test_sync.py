@@ -424,10 +424,26 @@ def test_syncrepl_mode_live_and_resumes_from_cookie(directory, corp, synced):
     cookie = os.path.join(p.state, "source-corp.cookie")
     wait_until(lambda: os.path.exists(cookie))
     c = corp.conn()
+    since = p.log_size()
     t0 = time.time()
     c.modify_s("cn=Person 40," + PEOPLE, [(ldap.MOD_REPLACE, "sn", [b"Live"])])
     wait_until(lambda: users(directory, synced)[corp_uid(40)]["sn"] == ["Live"], timeout=30)
     assert time.time() - t0 < 10  # the bench measures the latency; this is no interval
+    # applied on its own (the user looked up by umSourceKey), no whole run
+    p.wait_log(r"source corp: 1 notified, 0 added, 1 updated", since)
+    assert not re.search(r"source corp: \d+ upstream", p.log_text(since))
+    since = p.log_size()
+    c.add_s("cn=Syncrepl New," + PEOPLE, ldap.modlist.addModlist({
+        "objectClass": [b"inetOrgPerson"], "cn": [b"Syncrepl New"], "sn": [b"New"],
+        "givenName": [b"Syncrepl"], "uid": [b"corpsyncnew"], "mail": [b"sn@corp.example"]}))
+    wait_until(lambda: "corpsyncnew" in users(directory, synced), timeout=30)
+    p.wait_log(r"source corp: 1 notified, 1 added", since)
+    # a delete may be a mass removal: a whole run, with its thresholds
+    since = p.log_size()
+    c.delete_s("cn=Syncrepl New," + PEOPLE)
+    wait_until(lambda: users(directory, synced)["corpsyncnew"]["umStatus"] == ["deactivated"],
+               timeout=30)
+    p.wait_log(r"source corp: \d+ upstream, 0 added, 0 updated, 1 deactivated", since)
     # stopped, a change upstream, started: resumed from the cookie and applied
     p.stop()
     c.modify_s("cn=Person 41," + PEOPLE, [(ldap.MOD_REPLACE, "sn", [b"WhileAway"])])
