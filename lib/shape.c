@@ -65,6 +65,7 @@ static const shape_attr user_attrs[] = {
         {"umSource", OP | PROV},
         {"umSourceKey", OP | PROV},
         {"umSourceGone", OP | PROV},
+        {"umSourceDN", OP | PROV},
         /* policy and state: operators, and the portal's own internal
          * writes (memberof, ppolicy, the recovery operation) */
         {"pwdPolicySubentry", OP},

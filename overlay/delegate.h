@@ -46,6 +46,9 @@ typedef struct delegate_info {
 	struct evp_pkey_st *mail_key;
 	/* the ACL clause "by dynacl/delegate-bind" checks binds (ops.c) */
 	int bind_by_acl;
+	/* slapo-remoteauth is on the database: a user without userPassword
+	 * binds at its source, past the ACL clause above (ops.c) */
+	int remote_auth;
 	/* Serialises checks that read state a concurrent write can change
 	 * (the writer's holdings) with the write itself, as unique.c does. */
 	ldap_pvt_thread_mutex_t serial_mutex;
@@ -172,6 +175,7 @@ void delegate_translate_passwd(Operation *op, SlapReply *rs);
 void delegate_ops_register(slap_overinst *on);
 int delegate_bind_register(void);
 int delegate_bind_acl_present(BackendDB *be);
+int delegate_remoteauth_present(slap_overinst *on);
 
 /* read.c */
 int delegate_read_register(void);

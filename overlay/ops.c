@@ -521,13 +521,26 @@ static int delegate_op_bind(Operation *op, SlapReply *rs)
 	Attribute *pw;
 	const char *text = NULL;
 
-	if (di->bind_by_acl || op->orb_method != LDAP_AUTH_SIMPLE ||
+	if ((di->bind_by_acl && !di->remote_auth) || op->orb_method != LDAP_AUTH_SIMPLE ||
 	    !dnIsSuffix(&op->o_req_ndn, &di->orgs_ndn) || be_isroot_dn(op->o_bd, &op->o_req_ndn))
 		return SLAP_CB_CONTINUE;
 	if (delegate_entry_get(op, on, &op->o_req_ndn, &e) != LDAP_SUCCESS)
 		return SLAP_CB_CONTINUE;
-	if (delegate_check_bind(&v, op, on, e) != LDAP_SUCCESS &&
-	    (pw = attr_find(e->e_attrs, slap_schema.si_ad_userPassword)) &&
+	pw = attr_find(e->e_attrs, slap_schema.si_ad_userPassword);
+	if (pw == NULL && di->remote_auth && delegate_check_bind(&v, op, on, e) != LDAP_SUCCESS) {
+		/* Rule 5 before slapo-remoteauth (configured before this
+		 * overlay, so it runs after it): a user without a local password
+		 * would be checked only by its source, never by the ACL clause.
+		 * Refused before any remote bind, so the answer cannot say
+		 * whether the corporate password was right: the plain one. */
+		delegate_entry_release(op, on, e);
+		Debug(LDAP_DEBUG_TRACE, "%s delegate: remote bind refused (rule 5)\n",
+		      op->o_log_prefix);
+		op->o_bd->bd_info = (BackendInfo *)on->on_info;
+		send_ldap_error(op, rs, LDAP_INVALID_CREDENTIALS, NULL);
+		return rs->sr_err;
+	}
+	if (!di->bind_by_acl && pw != NULL && delegate_check_bind(&v, op, on, e) != LDAP_SUCCESS &&
 	    slap_passwd_check(op, e, pw, &op->orb_cred, &text) == 0) {
 		rights_lang lang = RIGHTS_LANG_EN;
 		Attribute *a = attr_find(e->e_attrs, delegate_ad.pref_lang);
@@ -538,6 +551,24 @@ static int delegate_op_bind(Operation *op, SlapReply *rs)
 	}
 	delegate_entry_release(op, on, e);
 	return SLAP_CB_CONTINUE;
+}
+
+/* Is slapo-remoteauth on this database: 1 after this overlay (it runs
+ * after it, as it must), -1 before it (it would bind users at their source
+ * before rule 5 is checked), 0 not there. oi_list is in the order the
+ * overlays run: the last one configured first. */
+int delegate_remoteauth_present(slap_overinst *on)
+{
+	slap_overinst *o;
+	int seen_self = 0;
+
+	for (o = on->on_info->oi_list; o; o = o->on_next) {
+		if (o == on)
+			seen_self = 1;
+		else if (o->on_bi.bi_type && !strcmp(o->on_bi.bi_type, "remoteauth"))
+			return seen_self ? 1 : -1;
+	}
+	return 0;
 }
 
 /* Is "by dynacl/delegate-bind" on this database's ACLs? */

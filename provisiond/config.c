@@ -425,12 +425,9 @@ static void source_load(struct source *src, struct checker *c, const ytree_node 
 	if ((n = ytree_map_get(m, "max-deactivate", NULL)) != NULL)
 		check_report(c, get_share(&src->max_deactivate, c, n, "\"max-deactivate\""));
 	if ((n = ytree_map_get(m, "authentication", NULL)) != NULL) {
+		/* remote: slapo-remoteauth, configured from provisiond
+		 * --remoteauth-conf (source.c) */
 		rc = get_choice(&src->remote_auth, c, n, "\"authentication\"", auths, auth_v);
-		/* TODO(issue 9): slapo-remoteauth for synced users */
-		if (rc == RIGHTS_OK && src->remote_auth)
-			rc = ytree_fail(&c->ld, n,
-			                "\"authentication: remote\" is not supported yet: "
-			                "use local");
 		check_report(c, rc);
 	}
 	if (src->filter == NULL)

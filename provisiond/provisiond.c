@@ -60,6 +60,12 @@ struct source_state {
 	uint64_t retry_due;
 	char *cookie; /* the last cookie whose changes are applied */
 	int cookie_loaded;
+	/* mode syncrepl, persisting: added or modified entries notified,
+	 * applied on their own at pending_due (0: none); a whole run is
+	 * wanted for anything else (full_wanted) */
+	struct source_pending *pending;
+	uint64_t pending_due;
+	int full_wanted;
 };
 
 static struct provisiond *pd_global;
@@ -68,7 +74,8 @@ static int sources_reset(struct provisiond *pd);
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: provisiond [-dnv] [-f file] [--dry-run] [--force-source id]\n");
+	fprintf(stderr, "usage: provisiond [-dnv] [-f file] [--dry-run] [--force-source id] "
+	                "[--remoteauth-conf]\n");
 	exit(1);
 }
 
@@ -379,6 +386,7 @@ static void sources_free(struct source_state *st, size_t n)
 
 	for (i = 0; st != NULL && i < n; i++) {
 		sync_free(st[i].sync);
+		source_pending_free(st[i].pending);
 		free(st[i].cookie);
 	}
 	free(st);
@@ -430,6 +438,12 @@ static void source_connect(struct provisiond *pd, size_t i, uint64_t now)
 		st->retry_due = now + 2000;
 		return;
 	}
+	if (st->pending == NULL)
+		st->pending = source_pending_new(src);
+	source_pending_discard(st->pending);
+	st->pending_due = 0;
+	if (st->pending != NULL)
+		sync_on_entry(st->sync, source_pending_note, st->pending);
 	if (sync_take_changed(st->sync) || st->cookie == NULL)
 		st->due = now;
 	else if (st->due == 0)
@@ -463,8 +477,42 @@ static void sources_read(struct provisiond *pd, const struct pollfd *fds, size_t
 			uint64_t due = now_ms() + (uint64_t)pd->conf->batch_ms;
 			if (st->due > due)
 				st->due = due;
+			st->full_wanted = 1;
+		}
+		if (source_pending_count(st->pending) > 0 && st->pending_due == 0)
+			st->pending_due = now_ms() + (uint64_t)pd->conf->batch_ms;
+	}
+}
+
+/* Notified adds and modifies of a syncrepl source, each user looked up by
+ * umSourceKey: no whole read of the source per change. The cookie is
+ * saved only when no whole run is owed (a delete, the refresh phase), so
+ * that a restart never skips one. */
+static void source_step_pending(struct provisiond *pd, size_t i)
+{
+	const struct source *src = &pd->conf->sources[i];
+	struct source_state *st = &pd->sources[i];
+	struct source_counts n;
+	const struct berval *c = st->sync ? sync_cookie(st->sync) : NULL;
+	char *snapshot = NULL, name[128];
+	int rc, full = 0;
+
+	st->pending_due = 0;
+	if (c != NULL && c->bv_val != NULL)
+		snapshot = strndup(c->bv_val, c->bv_len);
+	rc = source_pending_apply(st->pending, &n, &full, pd->ld, pd->conf);
+	if (rc != LDAP_SUCCESS || full) {
+		st->due = now_ms(); /* a whole run decides */
+		st->full_wanted = 1;
+	} else if (!st->full_wanted && snapshot != NULL) {
+		source_cookie_name(name, sizeof(name), src);
+		if (cookie_save_named(pd->conf->state_dir, name, snapshot, strlen(snapshot)) == 0) {
+			free(st->cookie);
+			st->cookie = snapshot;
+			snapshot = NULL;
 		}
 	}
+	free(snapshot);
 }
 
 /* The poll sources that are due, one after the other. */
@@ -496,6 +544,10 @@ static uint64_t sources_step(struct provisiond *pd, uint64_t next)
 			if (c != NULL && c->bv_val != NULL)
 				snapshot = strndup(c->bv_val, c->bv_len);
 			status("syncing source %s", src->id);
+			/* the whole run covers what was notified so far */
+			source_pending_discard(st->pending);
+			st->pending_due = 0;
+			st->full_wanted = 0;
 			rc = source_run(&n, st->why, sizeof(st->why), pd->ld, pd->conf, src, 0);
 			st->due = now_ms() + (uint64_t)src->interval * 1000;
 			if (rc == LDAP_SUCCESS && !n.held && snapshot != NULL) {
@@ -518,8 +570,12 @@ static uint64_t sources_step(struct provisiond *pd, uint64_t next)
 				log_debug("source %s: %s", src->id, ldap_err2string(rc));
 			}
 		}
+		if (st->pending_due != 0 && st->pending_due <= now_ms())
+			source_step_pending(pd, i);
 		if (st->due < next)
 			next = st->due;
+		if (st->pending_due != 0 && st->pending_due < next)
+			next = st->pending_due;
 	}
 	return next;
 }
@@ -764,10 +820,11 @@ int main(int argc, char *argv[])
 	static const struct option longopts[] = {
 	        {"dry-run", no_argument, NULL, 'D'},
 	        {"force-source", required_argument, NULL, 'F'},
+	        {"remoteauth-conf", no_argument, NULL, 'R'},
 	        {NULL, 0, NULL, 0},
 	};
 	const char *force_id = NULL;
-	int ch, debug = 0, noaction = 0, verbose = 0, nerr, dry_run = 0, rc;
+	int ch, debug = 0, noaction = 0, verbose = 0, nerr, dry_run = 0, remoteauth = 0, rc;
 
 	memset(&pd, 0, sizeof(pd));
 	pd.conf_path = PROVISIOND_CONF;
@@ -778,6 +835,9 @@ int main(int argc, char *argv[])
 			break;
 		case 'F':
 			force_id = optarg;
+			break;
+		case 'R':
+			remoteauth = 1;
 			break;
 		case 'd':
 			debug = 1;
@@ -804,6 +864,12 @@ int main(int argc, char *argv[])
 	if (nerr > 0) {
 		log_warnx("%s: %d error%s", pd.conf_path, nerr, nerr == 1 ? "" : "s");
 		return 1;
+	}
+	if (remoteauth) {
+		/* slapd.conf lines for authentication: remote (source.c) */
+		source_remoteauth_conf(stdout, pd.conf);
+		config_free(pd.conf);
+		return fflush(stdout) == 0 ? 0 : 1;
 	}
 	if (noaction) {
 		fprintf(stderr, "configuration OK\n");

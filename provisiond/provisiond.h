@@ -380,6 +380,24 @@ int source_build(struct changeset *cs, struct source_counts *n, char *why, size_
  * is LDAP_SUCCESS with n->held and why set. */
 int source_run(struct source_counts *n, char *why, size_t whylen, LDAP *ld,
                const struct config *conf, const struct source *src, int force);
+/* The slapd.conf lines of slapo-remoteauth for the sources with
+ * authentication: remote (only a comment when there is none). */
+void source_remoteauth_conf(FILE *out, const struct config *conf);
+/* Notified entries of a syncrepl source, applied on their own (each user
+ * looked up by umSourceKey) rather than by a whole run. */
+struct source_pending;
+struct source_pending *source_pending_new(const struct source *src);
+void source_pending_free(struct source_pending *q);
+/* Forgets the notified entries: a whole run covers them. */
+void source_pending_discard(struct source_pending *q);
+/* sync_on_entry()'s fn, ctx a struct source_pending. */
+int source_pending_note(void *ctx, LDAP *ld, LDAPMessage *e);
+size_t source_pending_count(const struct source_pending *q);
+/* Applies the notified entries and empties q. *full set: what they need
+ * only a whole run decides (a uid that follows a new entryUUID): nothing
+ * applied, the caller runs the source. */
+int source_pending_apply(struct source_pending *q, struct source_counts *n, int *full, LDAP *ld,
+                         const struct config *conf);
 
 /* ---- catalog.c ----------------------------------------------------------------- */
 
@@ -443,6 +461,10 @@ int sync_start_source(struct sync **out, LDAP *ld, const struct config *conf,
                       const struct source *src, const char *cookie);
 /* 1 if a change was notified since the last call (and clears it). */
 int sync_take_changed(struct sync *s);
+/* Once persisting, each added or modified entry of a source's session
+ * goes to fn (with the mapped attributes and entryUUID); fn returning
+ * non-zero makes it a change for sync_take_changed() instead. */
+void sync_on_entry(struct sync *s, int (*fn)(void *ctx, LDAP *ld, LDAPMessage *e), void *ctx);
 /* Reads what is there without blocking. */
 int sync_poll(struct sync *s);
 int sync_fd(const struct sync *s);

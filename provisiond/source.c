@@ -26,6 +26,7 @@
 
 struct src_user {
 	const char *key; /* entryUUID */
+	size_t seq;      /* arrival: of two notifications of one entry, the last counts */
 	const char *dn;
 	const char *v[SF_COUNT];
 };
@@ -35,6 +36,7 @@ struct portal_user {
 	const char *uid;
 	const char *source; /* umSource; NULL: the portal's own */
 	const char *key;    /* umSourceKey */
+	const char *sdn;    /* umSourceDN: where slapo-remoteauth binds */
 	const char *v[SF_COUNT];
 	int active;
 	int gone; /* umSourceGone: the sync deactivated it */
@@ -50,6 +52,9 @@ struct source_run {
 	struct portal_user *pu;
 	size_t npu, cappu;
 	size_t nbad; /* source entries without entryUUID or uid */
+	/* notified entries only (source_pending_apply): nobody is gone */
+	int partial;
+	int want_full; /* partial, and only a whole run can decide */
 };
 
 static const char *store(struct source_run *r, const char *s, size_t len)
@@ -89,6 +94,7 @@ static int source_entry(void *ctx, LDAP *ld, LDAPMessage *e)
 	}
 	u = &r->su[r->nsu];
 	memset(u, 0, sizeof(*u));
+	u->seq = r->nsu;
 	dn = ldap_get_dn(ld, e);
 	u->dn = dn ? store(r, dn, strlen(dn)) : NULL;
 	ldap_memfree(dn);
@@ -132,8 +138,8 @@ static int source_read(struct source_run *r, const struct config *conf)
 
 /* ---- reading the organisation ------------------------------------------------------ */
 
-static const char *const portal_fixed[] = {"uid", "umSource", "umSourceKey", "umSourceGone",
-                                           "umStatus"};
+static const char *const portal_fixed[] = {"uid",          "umSource", "umSourceKey",
+                                           "umSourceGone", "umStatus", "umSourceDN"};
 
 static int portal_entry(void *ctx, LDAP *ld, LDAPMessage *e)
 {
@@ -160,6 +166,7 @@ static int portal_entry(void *ctx, LDAP *ld, LDAPMessage *e)
 	u->uid = first_value(r, ld, e, "uid");
 	u->source = first_value(r, ld, e, "umSource");
 	u->key = first_value(r, ld, e, "umSourceKey");
+	u->sdn = first_value(r, ld, e, "umSourceDN");
 	u->gone = first_value(r, ld, e, "umSourceGone") != NULL;
 	for (f = 0; f < SF_COUNT; f++)
 		u->v[f] = first_value(r, ld, e, source_fields[f]);
@@ -175,7 +182,8 @@ static int portal_entry(void *ctx, LDAP *ld, LDAPMessage *e)
 	return 0;
 }
 
-static int portal_read(struct source_run *r, LDAP *ld, const struct config *conf)
+static int portal_read(struct source_run *r, LDAP *ld, const struct config *conf,
+                       const char *filter)
 {
 	char *attrs[SF_COUNT + 6];
 	size_t n = 0, f;
@@ -186,8 +194,8 @@ static int portal_read(struct source_run *r, LDAP *ld, const struct config *conf
 	for (f = 1; f < SF_COUNT; f++) /* uid is among the fixed ones */
 		attrs[n++] = (char *)source_fields[f];
 	attrs[n] = NULL;
-	rc = ldapconn_search_paged(ld, conf, r->src->users_dn, LDAP_SCOPE_ONELEVEL,
-	                           "(objectClass=umUser)", attrs, conf->page_size, portal_entry, r);
+	rc = ldapconn_search_paged(ld, conf, r->src->users_dn, LDAP_SCOPE_ONELEVEL, filter, attrs,
+	                           conf->page_size, portal_entry, r);
 	if (rc == LDAP_NO_SUCH_OBJECT)
 		log_warnx("source %s: organisation %s has no %s", r->src->id, r->src->org,
 		          r->src->users_dn);
@@ -199,9 +207,13 @@ static int portal_read(struct source_run *r, LDAP *ld, const struct config *conf
 
 /* ---- the change set ---------------------------------------------------------------- */
 
+/* by key, the latest first */
 static int cmp_src_key(const void *a, const void *b)
 {
-	return strcasecmp(((const struct src_user *)a)->key, ((const struct src_user *)b)->key);
+	const struct src_user *x = a, *y = b;
+	int c = strcasecmp(x->key, y->key);
+
+	return c ? c : (x->seq < y->seq) - (x->seq > y->seq);
 }
 
 static int cmp_portal_key(const void *a, const void *b)
@@ -296,6 +308,9 @@ static int add_user(struct changeset *cs, struct source_run *r, const struct src
 	one[0] = u->key;
 	if (mods_append(&mods, LDAP_MOD_ADD, "umSourceKey", one, 1) != 0)
 		goto cleanup;
+	one[0] = u->dn;
+	if (u->dn != NULL && mods_append(&mods, LDAP_MOD_ADD, "umSourceDN", one, 1) != 0)
+		goto cleanup;
 	rc = changeset_add_mods(cs, CH_ENTRY_ADD, dn, mods);
 	mods = NULL;
 cleanup:
@@ -343,6 +358,13 @@ static int update_user(struct changeset *cs, struct source_run *r, struct portal
 		one[0] = u->v[f];
 		if (mods_append(&mods, u->v[f] ? LDAP_MOD_REPLACE : LDAP_MOD_DELETE,
 		                source_fields[f], one, u->v[f] ? 1 : 0) != 0)
+			goto cleanup;
+	}
+	/* where the user binds with its corporate password (authentication:
+	 * remote): followed through renames and moves upstream */
+	if (u->dn != NULL && (p->sdn == NULL || strcmp(p->sdn, u->dn) != 0)) {
+		one[0] = u->dn;
+		if (mods_append(&mods, LDAP_MOD_REPLACE, "umSourceDN", one, 1) != 0)
 			goto cleanup;
 	}
 	if (mods != NULL)
@@ -523,6 +545,12 @@ static int diff(struct changeset *cs, struct source_run *r, LDAP *ld, const stru
 		}
 		if ((p = find_uid(byu, nu, u->v[SF_UID])) != NULL && p->source != NULL &&
 		    strcmp(p->source, r->src->id) == 0) {
+			if (r->partial) {
+				/* is its old entry still upstream? a whole run knows */
+				r->want_full = 1;
+				rc = LDAP_SUCCESS;
+				goto cleanup;
+			}
 			/* this source's, under another entryUUID: decided once
 			 * every entry of the source is seen */
 			relink[nrelink++] = i;
@@ -600,7 +628,7 @@ static int diff(struct changeset *cs, struct source_run *r, LDAP *ld, const stru
 	}
 	/* gone upstream, or out of its base or filter: deactivated, never
 	 * deleted (manual §3.1); one an administrator deactivated stays so */
-	for (i = 0; i < nk; i++) {
+	for (i = 0; i < nk && !r->partial; i++) {
 		p = byk[i];
 		if (p->seen || p->gone || !p->active)
 			continue;
@@ -652,7 +680,7 @@ int source_build(struct changeset *cs, struct source_counts *n, char *why, size_
 	strtab_init(&r.arena);
 	rc = source_read(&r, conf);
 	if (rc == LDAP_SUCCESS)
-		rc = portal_read(&r, ld, conf);
+		rc = portal_read(&r, ld, conf, "(objectClass=umUser)");
 	if (rc == LDAP_SUCCESS)
 		rc = diff(cs, &r, ld, conf, n);
 	n->skipped += r.nbad;
@@ -703,4 +731,165 @@ int source_run(struct source_counts *n, char *why, size_t whylen, LDAP *ld,
 	         src->id, n->upstream, n->added, n->updated, n->deactivated, n->reactivated,
 	         n->skipped, n->refused);
 	return LDAP_SUCCESS;
+}
+
+/* slapd.conf lines for slapo-remoteauth (provisiond --remoteauth-conf):
+ * a user of a source with authentication: remote has no userPassword, its
+ * umSource names the source (remoteauth's domain) and umSourceDN its DN
+ * there; the delegate overlay checks rule 5 before (it runs first). */
+void source_remoteauth_conf(FILE *out, const struct config *conf)
+{
+	size_t i, n = 0;
+
+	fprintf(out,
+	        "# slapo-remoteauth for the sources of %s with authentication: remote\n"
+	        "# (generated by provisiond --remoteauth-conf; included before overlay "
+	        "delegate)\n",
+	        conf->path);
+	for (i = 0; i < conf->nsources; i++)
+		n += conf->sources[i].remote_auth != 0;
+	if (n == 0) {
+		fprintf(out, "# none\n");
+		return;
+	}
+	fprintf(out, "overlay\t\tremoteauth\n"
+	             "remoteauth_dn_attribute\tumSourceDN\n"
+	             "remoteauth_domain_attribute\tumSource\n"
+	             "remoteauth_retry_count\t1\n");
+	for (i = 0; i < conf->nsources; i++) {
+		if (conf->sources[i].remote_auth)
+			fprintf(out, "remoteauth_mapping\t%s \"%s\"\n", conf->sources[i].id,
+			        conf->sources[i].uri);
+	}
+}
+
+/* ---- notifications of a syncrepl source, one by one ------------------------------- */
+
+struct source_pending {
+	struct source_run r;
+};
+
+struct source_pending *source_pending_new(const struct source *src)
+{
+	struct source_pending *q = calloc(1, sizeof(*q));
+
+	if (q == NULL)
+		return NULL;
+	q->r.src = src;
+	q->r.partial = 1;
+	strtab_init(&q->r.arena);
+	return q;
+}
+
+static void pending_clear(struct source_pending *q)
+{
+	free(q->r.su);
+	free(q->r.pu);
+	strtab_free(&q->r.arena);
+	q->r.su = NULL;
+	q->r.pu = NULL;
+	q->r.nsu = q->r.capsu = q->r.npu = q->r.cappu = q->r.nbad = 0;
+	q->r.want_full = 0;
+	strtab_init(&q->r.arena);
+}
+
+void source_pending_discard(struct source_pending *q)
+{
+	if (q != NULL)
+		pending_clear(q);
+}
+
+void source_pending_free(struct source_pending *q)
+{
+	if (q == NULL)
+		return;
+	pending_clear(q);
+	strtab_free(&q->r.arena);
+	free(q);
+}
+
+int source_pending_note(void *ctx, LDAP *ld, LDAPMessage *e)
+{
+	struct source_pending *q = ctx;
+
+	return source_entry(&q->r, ld, e) == 0 ? 0 : -1;
+}
+
+size_t source_pending_count(const struct source_pending *q)
+{
+	return q ? q->r.nsu + q->r.nbad : 0;
+}
+
+/* The portal users the notified entries may be: by umSourceKey (indexed),
+ * and by uid for new ones (a collision, or one that follows). */
+static int pending_read_portal(struct source_run *r, LDAP *ld, const struct config *conf)
+{
+	size_t i, j, len;
+	char *filter = NULL, *p, *k = NULL, *u = NULL;
+	int rc = LDAP_SUCCESS;
+
+	for (i = 0; i < r->nsu && rc == LDAP_SUCCESS; i += UIDS_PER_SEARCH) {
+		len = 40;
+		for (j = i; j < r->nsu && j < i + UIDS_PER_SEARCH; j++)
+			len += 3 * (strlen(r->su[j].key) + strlen(r->su[j].v[SF_UID])) + 32;
+		if ((filter = malloc(len)) == NULL)
+			return LDAP_NO_MEMORY;
+		p = filter + sprintf(filter, "(&(objectClass=umUser)(|");
+		for (j = i; j < r->nsu && j < i + UIDS_PER_SEARCH; j++) {
+			k = dn_filter("umSourceKey", r->su[j].key);
+			u = dn_filter("uid", r->su[j].v[SF_UID]);
+			if (k == NULL || u == NULL) {
+				free(k);
+				free(u);
+				free(filter);
+				return LDAP_NO_MEMORY;
+			}
+			p += sprintf(p, "%s%s", k, u);
+			free(k);
+			free(u);
+		}
+		sprintf(p, "))");
+		rc = portal_read(r, ld, conf, filter);
+		free(filter);
+	}
+	return rc;
+}
+
+int source_pending_apply(struct source_pending *q, struct source_counts *n, int *full, LDAP *ld,
+                         const struct config *conf)
+{
+	struct source_run *r = &q->r;
+	struct changeset cs;
+	int rc = LDAP_SUCCESS;
+
+	memset(n, 0, sizeof(*n));
+	*full = 0;
+	changeset_init(&cs);
+	r->conf = conf;
+	if (r->nsu > 0)
+		rc = pending_read_portal(r, ld, conf);
+	if (rc == LDAP_SUCCESS && r->nsu > 0)
+		rc = diff(&cs, r, ld, conf, n);
+	n->skipped += r->nbad;
+	if (rc == LDAP_SUCCESS && r->want_full) {
+		*full = 1;
+		goto cleanup;
+	}
+	if (rc == LDAP_SUCCESS) {
+		rc = changeset_apply(&cs, ld, conf);
+		n->refused = cs.failed;
+	}
+	if (rc != LDAP_SUCCESS) {
+		log_warnx("source %s: notified changes not applied: %s", r->src->id,
+		          ldap_err2string(rc));
+		goto cleanup;
+	}
+	log_info("source %s: %zu notified, %zu added, %zu updated, %zu reactivated, %zu skipped, "
+	         "%zu refused",
+	         r->src->id, n->upstream, n->added, n->updated, n->reactivated, n->skipped,
+	         n->refused);
+cleanup:
+	changeset_trash(&cs);
+	pending_clear(q);
+	return rc;
 }

@@ -41,6 +41,10 @@ struct sync {
 	int scope;
 	const char *filter;
 	int changed; /* a source's session: something was notified */
+	/* a source's session once persisting: each added or modified entry,
+	 * applied on its own (source.c); 0 from it, else a whole run */
+	int (*on_entry)(void *ctx, LDAP *ld, LDAPMessage *e);
+	void *on_entry_ctx;
 };
 
 /* Users, grants and delegations: nothing else under ou=organizations
@@ -120,8 +124,15 @@ static int sync_entry(struct sync *s, LDAPMessage *msg)
 	    ber_scanf(ber, "m", &cookie) == LBER_ERROR)
 		goto cleanup;
 	rc = LDAP_NO_MEMORY;
-	if (s->dirty == NULL) { /* a source: any of them means a run */
-		if (state != LDAP_SYNC_PRESENT)
+	if (s->dirty == NULL) {
+		/* a source: a notified add or modify is applied on its own;
+		 * anything else (the refresh phase, a delete, which may be a
+		 * mass removal) means a whole run, with its thresholds */
+		int alone = (state == LDAP_SYNC_ADD || state == LDAP_SYNC_MODIFY) &&
+		            s->refresh_done && s->on_entry != NULL;
+		if (alone && s->on_entry(s->on_entry_ctx, s->ld, msg) != 0)
+			alone = 0;
+		if (!alone && state != LDAP_SYNC_PRESENT)
 			s->changed = 1;
 		if (cookie_set(s, &cookie) != 0)
 			goto cleanup;
@@ -360,12 +371,25 @@ int sync_start_source(struct sync **out, LDAP *ld, const struct config *conf,
 	s->base = src->base;
 	s->scope = src->scope;
 	s->filter = src->filter;
-	s->attrs[0] = LDAP_NO_ATTRS; /* the notification is the news */
-	s->attrs[1] = NULL;
+	{
+		/* what a notification is applied with (source.c) */
+		size_t n = 0, f;
+		s->attrs[n++] = "entryUUID";
+		for (f = 0; f < SF_COUNT; f++)
+			if (src->map[f] != NULL)
+				s->attrs[n++] = src->map[f];
+		s->attrs[n] = NULL;
+	}
 	rc = sync_refresh(s, conf, cookie);
 	if (rc == LDAP_SUCCESS)
 		*out = s;
 	return rc;
+}
+
+void sync_on_entry(struct sync *s, int (*fn)(void *ctx, LDAP *ld, LDAPMessage *e), void *ctx)
+{
+	s->on_entry = fn;
+	s->on_entry_ctx = ctx;
 }
 
 int sync_take_changed(struct sync *s)

@@ -13,7 +13,9 @@
 # UM_EXTRA_LDIF (more entries to load, e.g. bench data), UM_NO_DELEGATE (1:
 # the same configuration without the overlay, the benchmarks' baseline),
 # UM_NO_BIND_ACL (1: without the dynacl/delegate-bind ACL clause),
-# UM_DELEGATE_EXTRA (delegate-* lines appended to the overlay's section).
+# UM_DELEGATE_EXTRA (delegate-* lines appended to the overlay's section),
+# UM_PROVISIOND_CONF (provisiond.yaml whose remote sources slapd
+# authenticates against; default DIR/provisiond.yaml).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cmd=${1:?usage: instance.sh setup|start|stop DIR [PORT]}
@@ -75,6 +77,18 @@ setup() {
 		sed -i -e '/dynacl\/delegate-bind/d' "$dir/slapd.conf"
 	fi
 	printf '%s\n' "$UM_PROVISIOND_PW" >"$dir/provisiond.pw"
+	# slapo-remoteauth for the sources with authentication: remote
+	# (provisiond(8)): from DIR/provisiond.yaml when there is one (make
+	# run), or UM_PROVISIOND_CONF; else the file already there (a test
+	# writes its own); else none. slapd reads it at start only.
+	pdconf=${UM_PROVISIOND_CONF:-$dir/provisiond.yaml}
+	if [ -f "$pdconf" ] && [ -x "$top/build/provisiond" ]; then
+		"$top/build/provisiond" --remoteauth-conf -f "$pdconf" >"$dir/remoteauth.conf.new" ||
+			die "provisiond --remoteauth-conf -f $pdconf failed"
+		mv "$dir/remoteauth.conf.new" "$dir/remoteauth.conf"
+	elif [ ! -f "$dir/remoteauth.conf" ]; then
+		echo "# no source with authentication: remote" >"$dir/remoteauth.conf"
+	fi
 	mkdir -p "$dir/data" "$dir/accesslog"
 	if [ ! -f "$dir/data/data.mdb" ]; then
 		{

@@ -15,7 +15,7 @@ import ldap
 import ldap.modlist
 import pytest
 
-from conftest import PROVISIOND, SUFFIX, free_port
+from conftest import PROVISIOND, SUFFIX, Provisiond, free_port, start_instance, stop_instance
 from helpers import add_grant, delete_tree, make_org, make_user, org_dn, unique
 
 CORP = "dc=corp,dc=example"
@@ -405,11 +405,11 @@ def test_sources_config_errors(directory, corp, synced, tmp_path):
     with open(bad, "a") as f:
         f.write("sources:\n  - id: corp\n    uri: \"http://x\"\n    base: \"dc=corp\"\n"
                 "    organisation: x\n    mode: pull\n    max-deactivate: 10\n    colour: red\n"
-                "    authentication: remote\n")
+                "    authentication: remote\n")  # accepted
     r = subprocess.run([PROVISIOND, "-n", "-f", bad], capture_output=True, text=True)
     assert r.returncode == 1
     for what in ('"uri" must be an ldap', '"mode" must be one of', '"max-deactivate" must be a share',
-                 'colour', '"authentication: remote" is not supported yet'):
+                 'colour'):
         assert re.search(r"bad\.yaml:\d+:\d+: .*%s" % re.escape(what), r.stderr), r.stderr
 
 
@@ -424,10 +424,26 @@ def test_syncrepl_mode_live_and_resumes_from_cookie(directory, corp, synced):
     cookie = os.path.join(p.state, "source-corp.cookie")
     wait_until(lambda: os.path.exists(cookie))
     c = corp.conn()
+    since = p.log_size()
     t0 = time.time()
     c.modify_s("cn=Person 40," + PEOPLE, [(ldap.MOD_REPLACE, "sn", [b"Live"])])
     wait_until(lambda: users(directory, synced)[corp_uid(40)]["sn"] == ["Live"], timeout=30)
     assert time.time() - t0 < 10  # the bench measures the latency; this is no interval
+    # applied on its own (the user looked up by umSourceKey), no whole run
+    p.wait_log(r"source corp: 1 notified, 0 added, 1 updated", since)
+    assert not re.search(r"source corp: \d+ upstream", p.log_text(since))
+    since = p.log_size()
+    c.add_s("cn=Syncrepl New," + PEOPLE, ldap.modlist.addModlist({
+        "objectClass": [b"inetOrgPerson"], "cn": [b"Syncrepl New"], "sn": [b"New"],
+        "givenName": [b"Syncrepl"], "uid": [b"corpsyncnew"], "mail": [b"sn@corp.example"]}))
+    wait_until(lambda: "corpsyncnew" in users(directory, synced), timeout=30)
+    p.wait_log(r"source corp: 1 notified, 1 added", since)
+    # a delete may be a mass removal: a whole run, with its thresholds
+    since = p.log_size()
+    c.delete_s("cn=Syncrepl New," + PEOPLE)
+    wait_until(lambda: users(directory, synced)["corpsyncnew"]["umStatus"] == ["deactivated"],
+               timeout=30)
+    p.wait_log(r"source corp: \d+ upstream, 0 added, 0 updated, 1 deactivated", since)
     # stopped, a change upstream, started: resumed from the cookie and applied
     p.stop()
     c.modify_s("cn=Person 41," + PEOPLE, [(ldap.MOD_REPLACE, "sn", [b"WhileAway"])])
@@ -436,3 +452,74 @@ def test_syncrepl_mode_live_and_resumes_from_cookie(directory, corp, synced):
     p.wait_log(r"source corp: sync resumed", since)
     wait_until(lambda: users(directory, synced)[corp_uid(41)]["sn"] == ["WhileAway"], timeout=30)
     configure(directory, corp, synced)
+
+
+def test_remote_authentication(corp, tmp_path):
+    """authentication: remote: a synced user binds to the portal with its
+    corporate password (slapo-remoteauth binds at the source as umSourceDN,
+    the source named by umSource), never copied; a wrong one fails; a
+    deactivated user is refused by the delegate overlay before remoteauth
+    runs, even with the right corporate password (DESIGN rule 5). slapd's
+    lines come from provisiond --remoteauth-conf through instance.sh."""
+    c = corp.conn()
+    for i in (50, 51):
+        c.modify_s("cn=Person %d,%s" % (i, PEOPLE),
+                   [(ldap.MOD_REPLACE, "userPassword", [("Corp-Pass-%d" % i).encode()])])
+    c.unbind_s()
+    path, port = str(tmp_path / "portal"), free_port()
+    d = start_instance(path, port, {"UM_DEMO": "0"})
+    p = None
+    try:
+        root = d.root()
+        org_id = make_org(root, prefix="remote")
+        root.unbind_s()
+        p = Provisiond(d, str(tmp_path / "provisiond"))
+        d.provisiond = p
+        with open(p.conf, "a") as f:
+            f.write(sources_yaml(corp, org_id, authentication="remote",
+                                 filter="(|(uid=corp00050)(uid=corp00051)(uid=corp00052))"))
+        # slapd reads slapo-remoteauth's lines at start: restarted with them
+        stop_instance(path)
+        d = start_instance(path, port, {"UM_DEMO": "0", "UM_PROVISIOND_CONF": p.conf})
+        p.directory = d
+        with open(os.path.join(path, "remoteauth.conf")) as f:
+            conf = f.read()
+        assert re.search(r"^remoteauth_mapping\s+corp \"%s\"$" % re.escape(corp.uri), conf, re.M)
+        since = p.start()
+        p.wait_log(r"source corp: 3 upstream", since)
+
+        def bind(uid, pw):
+            conn = ldap.initialize(d.uri)
+            conn.set_option(ldap.OPT_NETWORK_TIMEOUT, 5)
+            try:
+                conn.simple_bind_s(portal_user(org_id, uid), pw)
+                return conn.whoami_s()
+            finally:
+                conn.unbind_s()
+
+        u50, u51 = corp_uid(50), corp_uid(51)
+        assert bind(u50, "Corp-Pass-50").lower() == "dn:" + portal_user(org_id, u50).lower()
+        with pytest.raises(ldap.INVALID_CREDENTIALS):
+            bind(u50, "Corp-Pass-51")
+        with pytest.raises(ldap.INVALID_CREDENTIALS):
+            bind(corp_uid(52), "Corp-Pass-50")  # none upstream: nothing to bind with
+        # never copied: no password in the portal, the source DN kept current
+        root = d.root()
+        got = root.search_s(portal_user(org_id, u50), ldap.SCOPE_BASE,
+                            attrlist=["userPassword", "umSourceDN", "umSource"])[0][1]
+        assert "userPassword" not in got
+        assert got["umSourceDN"] == [("cn=Person 50," + PEOPLE).encode()]
+        # deactivated in the portal: refused with the right corporate password
+        assert bind(u51, "Corp-Pass-51")
+        root.modify_s(portal_user(org_id, u51), [(ldap.MOD_REPLACE, "umStatus", [b"deactivated"])])
+        with pytest.raises(ldap.INVALID_CREDENTIALS):
+            bind(u51, "Corp-Pass-51")
+        root.modify_s(portal_user(org_id, u51), [(ldap.MOD_REPLACE, "umStatus", [b"active"])])
+        assert bind(u51, "Corp-Pass-51")
+        assert "userPassword" not in root.search_s(portal_user(org_id, u51), ldap.SCOPE_BASE,
+                                                   attrlist=["userPassword"])[0][1]
+        root.unbind_s()
+    finally:
+        if p is not None:
+            p.stop()
+        stop_instance(path)

@@ -130,6 +130,7 @@ static const attr_row attr_rows[] = {
         {"§6 umSource is the sync's", RIGHTS_KIND_USER, "umSource", {OK, OK, NO, NO}},
         {"§6 umSourceKey is the sync's", RIGHTS_KIND_USER, "umSourceKey", {OK, OK, NO, NO}},
         {"§6 umSourceGone is the sync's", RIGHTS_KIND_USER, "umSourceGone", {OK, OK, NO, NO}},
+        {"§6 umSourceDN is the sync's", RIGHTS_KIND_USER, "umSourceDN", {OK, OK, NO, NO}},
         {"rule 0 pwdPolicySubentry", RIGHTS_KIND_USER, "pwdPolicySubentry", {OK, NO, NO, NO}},
         {"rule 0 memberOf", RIGHTS_KIND_USER, "memberOf", {OK, NO, NO, NO}},
         {"§3.3 reset token hash", RIGHTS_KIND_USER, "umResetTokenHash", {OK, NO, NO, NO}},
