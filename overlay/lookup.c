@@ -93,8 +93,8 @@ static void delegate_spell_one(struct berval *value, struct berval *pretty, stru
 
 void delegate_target_spell(delegate_target *t, struct berval *pretty, struct berval *ndn)
 {
+	/* uid only: org, app and scope stay normalised, they build DNs */
 	delegate_spell_one(&t->uid, pretty, ndn);
-	delegate_spell_one(&t->org, pretty, ndn);
 }
 
 int delegate_entry_get(Operation *op, slap_overinst *on, struct berval *ndn, Entry **e)
@@ -118,6 +118,27 @@ void delegate_rdn_escape(char *out, size_t size, const char *val, size_t len)
 	rights_str v = {val, len};
 
 	dn_value_escape(out, size, v);
+}
+
+/* The same from parts that are all normalised already (RDN values taken
+ * from normalised DNs): the concatenation is the normalised DN, and
+ * dnNormalize() would cost more than the fetch it prepares. */
+static int delegate_ndn_join(struct berval *out, Operation *op, const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		return LDAP_INVALID_DN_SYNTAX;
+	out->bv_val = op->o_tmpalloc(len + 1, op->o_tmpmemctx);
+	va_start(ap, fmt);
+	vsnprintf(out->bv_val, len + 1, fmt, ap);
+	va_end(ap);
+	out->bv_len = len;
+	return LDAP_SUCCESS;
 }
 
 int delegate_ndn_build(struct berval *out, Operation *op, const char *fmt, ...)
@@ -262,7 +283,8 @@ static void delegate_values_append(BerVarray *out, Entry *e, Operation *op)
 }
 
 /*
- * What B holds on (app, scope), rule 3: its own grant cn=app@scope and, for
+ * What B holds on (app, scope), rule 3 (app and scope normalised, as
+ * delegate_dn_parse() gives them): its own grant cn=app@scope and, for
  * an administrator of router R, the delegation cn=app@R under the scope
  * organisation (§2.3.1 sous-traitants: given to the router's administrator,
  * who passes them on).
@@ -275,9 +297,9 @@ int delegate_holdings(BerVarray *out, Operation *op, slap_overinst *on, const de
 	Entry *e = NULL;
 
 	*out = NULL;
-	if (delegate_ndn_build(&ndn, op, "cn=%.*s@%.*s,%s", (int)app->bv_len, app->bv_val,
-	                       (int)scope->bv_len, scope->bv_val,
-	                       op->o_ndn.bv_val) == LDAP_SUCCESS) {
+	if (delegate_ndn_join(&ndn, op, "cn=%.*s@%.*s,%s", (int)app->bv_len, app->bv_val,
+	                      (int)scope->bv_len, scope->bv_val,
+	                      op->o_ndn.bv_val) == LDAP_SUCCESS) {
 		if (delegate_entry_get(op, on, &ndn, &e) == LDAP_SUCCESS) {
 			delegate_values_append(out, e, op);
 			delegate_entry_release(op, on, e);
@@ -290,10 +312,10 @@ int delegate_holdings(BerVarray *out, Operation *op, slap_overinst *on, const de
 	writer_org = w->dn.org_ndn;
 	if (!delegate_org_is_router(op, on, &writer_org))
 		return 0;
-	if (delegate_ndn_build(&ndn, op, "cn=%.*s@%.*s,ou=delegations,o=%.*s,%s", (int)app->bv_len,
-	                       app->bv_val, (int)w->dn.org.bv_len, w->dn.org.bv_val,
-	                       (int)scope->bv_len, scope->bv_val,
-	                       di->orgs_ndn.bv_val) == LDAP_SUCCESS) {
+	if (delegate_ndn_join(&ndn, op, "cn=%.*s@%.*s,ou=delegations,o=%.*s,%s", (int)app->bv_len,
+	                      app->bv_val, (int)w->dn.org.bv_len, w->dn.org.bv_val,
+	                      (int)scope->bv_len, scope->bv_val,
+	                      di->orgs_ndn.bv_val) == LDAP_SUCCESS) {
 		if (delegate_entry_get(op, on, &ndn, &e) == LDAP_SUCCESS) {
 			delegate_values_append(out, e, op);
 			delegate_entry_release(op, on, e);
