@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "log.h"
 #include "provisiond.h"
@@ -518,6 +519,7 @@ static int applier_phase(struct applier *a, int phase)
 int changeset_apply(struct changeset *cs, LDAP *ld, const struct config *conf)
 {
 	struct applier a;
+	struct timespec t0, t1;
 	size_t i;
 	int phase, rc = LDAP_SUCCESS;
 
@@ -530,8 +532,15 @@ int changeset_apply(struct changeset *cs, LDAP *ld, const struct config *conf)
 	rc = ldap_control_create(LDAP_CONTROL_X_PERMISSIVE_MODIFY, 0, NULL, 0, &a.permissive);
 	if (rc != LDAP_SUCCESS)
 		return rc;
-	for (phase = 0; phase < PHASES && rc == LDAP_SUCCESS; phase++)
+	for (phase = 0; phase < PHASES && rc == LDAP_SUCCESS; phase++) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		rc = applier_phase(&a, phase);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (a.tail > 0) /* where a long apply spends its time */
+			log_debug("apply: phase %d, %zu operations in %ld ms", phase, a.tail,
+			          (long)(t1.tv_sec - t0.tv_sec) * 1000 +
+			                  (t1.tv_nsec - t0.tv_nsec) / 1000000);
+	}
 	/* a cut-short run leaves answers on the wire: do not let them be
 	 * taken for the next run's */
 	for (i = 0; i < a.ninflight; i++)

@@ -9,6 +9,8 @@
 #
 #   sh provisiond/scale.sh [DIR]     (default /tmp/provisiond-scale)
 #   USERS=100000 ORGS=100 PORT=3979  (defaults)
+#   MDB_EXTRA='dbnosync'             (lines for the portal database of the
+#                                     tuned slapd.conf; `;` between lines)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-/tmp/provisiond-scale}
@@ -70,7 +72,7 @@ sed -e "s|@URI@|ldap://127.0.0.1:$port|g" -e "s|@SUFFIX@|$suffix|g" \
 run() {
 	name=$1
 	log="$dir/$name.log"
-	/usr/bin/time -v "$top/build/provisiond" -d -f "$dir/provisiond.yaml" >"$log" 2>&1 &
+	/usr/bin/time -v "$top/build/provisiond" -d -v -f "$dir/provisiond.yaml" >"$log" 2>&1 &
 	timepid=$!
 	while ! grep -q "in sync with" "$log" 2>/dev/null; do
 		if ! kill -0 "$timepid" 2>/dev/null; then
@@ -82,7 +84,7 @@ run() {
 	pkill -TERM -P "$timepid" provisiond || true
 	wait "$timepid" || true
 	echo "== $name"
-	grep "reconcile:" "$log" | sed 's/^/   /'
+	grep "reconcile:\|apply: phase" "$log" | sed 's/^/   /'
 	grep "Maximum resident set size" "$log" | sed 's/^\s*/   /'
 }
 
@@ -94,10 +96,13 @@ run() {
 # groups. "tuned" is slapd.conf with both; "stock" is config/slapd.conf.in.
 sh "$top/scripts/instance.sh" stop "$dir/inst"
 cp "$dir/inst/slapd.conf" "$dir/slapd-stock.conf"
-/usr/bin/python3 - "$dir/slapd-stock.conf" "$suffix" >"$dir/slapd-tuned.conf" <<'PY'
+/usr/bin/python3 - "$dir/slapd-stock.conf" "$suffix" "${MDB_EXTRA:-}" >"$dir/slapd-tuned.conf" <<'PY'
 import sys
-path, suffix = sys.argv[1], sys.argv[2]
+path, suffix, extra = sys.argv[1], sys.argv[2], sys.argv[3]
 conf = open(path).read()
+if extra:
+    lines = "".join("%s\n" % l.strip() for l in extra.split(";"))
+    conf = conf.replace("\ncheckpoint\t", "\n" + lines + "checkpoint\t", 1)
 marker = 'access to dn.base="" by * read'
 acl = ('access to dn.subtree="ou=organizations,%s"\n'
        '\tattrs=entry,objectClass,umStatus,umRight,umAppAccess\n'
