@@ -424,17 +424,6 @@ static const char *const templates[MSG_COUNT][RIGHTS_LANG_COUNT] = {
                         [DE] = "{right} ist kein Attribut dieser Art von Portaleintrag ({user}) "
                                "und kann daher nicht geschrieben werden",
                 },
-        [MSG_ATTR_NOT_YOURS] =
-                {
-                        [EN] = "you may not change {right} of {user}: only the portal's "
-                               "operators or the portal itself do",
-                        [NL] = "u mag {right} van {user} niet wijzigen: alleen de operatoren "
-                               "van het portaal of het portaal zelf doen dat",
-                        [FR] = "vous ne pouvez pas modifier {right} de {user} : seuls les "
-                               "opérateurs du portail ou le portail lui-même le font",
-                        [DE] = "Sie dürfen {right} von {user} nicht ändern: nur die Betreiber "
-                               "des Portals oder das Portal selbst tun das",
-                },
         [MSG_CONTROL] =
                 {
                         [EN] = "the {right} control is reserved to the portal's operators, so "

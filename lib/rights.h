@@ -266,7 +266,6 @@ typedef enum rights_msg {
 	MSG_ATTR_OPTION,       /* rule 0: {right} is an attribute with options */
 	MSG_SHAPE_CLASS,       /* rule 0: {right} is an object class the kind does not have */
 	MSG_SHAPE_ATTR,        /* rule 0: {right} is no attribute of the kind */
-	MSG_ATTR_NOT_YOURS,    /* rule 0: {right} is not the writer's to write */
 	MSG_CONTROL,           /* rule 0: {right} names a control only operators may use */
 	MSG_NO_SHAPE,          /* rule 0: {user} is no place for an entry */
 	MSG_UID_TAKEN,         /* slapo-unique: {right} is somebody's username already */

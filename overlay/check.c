@@ -153,23 +153,6 @@ static void delegate_manage_label(delegate_verdict *v, delegate_x *x, const char
 		delegate_set(v->right, sizeof(v->right), &v->args.right, id, len);
 }
 
-static rights_str *delegate_strs(Operation *op, BerVarray vals, size_t *n)
-{
-	rights_str *out = NULL;
-	size_t i;
-
-	for (*n = 0; vals && vals[*n].bv_val; (*n)++)
-		;
-	if (!*n)
-		return NULL;
-	out = op->o_tmpalloc(*n * sizeof(*out), op->o_tmpmemctx);
-	for (i = 0; i < *n; i++) {
-		out[i].ptr = vals[i].bv_val;
-		out[i].len = vals[i].bv_len;
-	}
-	return out;
-}
-
 /* ---- users (rules 2, 3, 4, 5, 6, 7) ------------------------------------ */
 
 /* §2.2.3: the fields of the "Information client" form. */
@@ -243,10 +226,6 @@ static int delegate_check_reserved(delegate_verdict *v, Entry *before, Entry *af
 {
 	BerVarray reset = delegate_vals(after, delegate_ad.pwd_reset);
 
-	if (delegate_changed(before, after, delegate_ad.app_access)) {
-		delegate_set(v->right, sizeof(v->right), &v->args.right, "umAppAccess", 11);
-		return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS, MSG_RESERVED_ATTR);
-	}
 	if (delegate_changed(before, after, delegate_ad.pwd_reset) &&
 	    !(reset && reset[0].bv_len == 4 && !strncasecmp(reset[0].bv_val, "TRUE", 4))) {
 		delegate_set(v->right, sizeof(v->right), &v->args.right, "pwdReset", 8);
@@ -322,21 +301,7 @@ static int delegate_check_user(delegate_verdict *v, delegate_x *x, Entry *before
 			return delegate_refuse(v, LDAP_UNWILLING_TO_PERFORM, MSG_UID_IMMUTABLE);
 		if ((rc = delegate_check_reserved(v, before, after)) != LDAP_SUCCESS)
 			return rc;
-		if (self) {
-			/* rule 7: personal fields and password only */
-			if (delegate_changed(before, after, delegate_ad.manage)) {
-				delegate_set(v->reason, sizeof(v->reason), &v->args.right,
-				             "umManage", 8);
-				return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS,
-				                       MSG_SELF_RIGHTS);
-			}
-			if (delegate_changed(before, after, delegate_ad.status)) {
-				delegate_set(v->reason, sizeof(v->reason), &v->args.right,
-				             "umStatus", 8);
-				return delegate_refuse(v, LDAP_INSUFFICIENT_ACCESS,
-				                       MSG_SELF_RIGHTS);
-			}
-		} else {
+		if (!self) {
 			/* rule 2, §2.2.4: users for users, admins for admins */
 			const char *need = delegate_is_admin_entry(x->op, before) ||
 			                                   delegate_is_admin_entry(x->op, after)
@@ -775,14 +740,17 @@ static int delegate_attr_refused(delegate_verdict *v, Operation *op, const deleg
 	if (sv == RIGHTS_SHAPE_FOREIGN)
 		return delegate_shape_refuse(v, op, t, LDAP_CONSTRAINT_VIOLATION, MSG_SHAPE_ATTR,
 		                             at->sat_cname.bv_val, at->sat_cname.bv_len);
+	/* rule 7 for a user's own entry, else the portal's own attribute */
 	if (sv == RIGHTS_SHAPE_NOT_YOURS)
-		return delegate_shape_refuse(v, op, t, LDAP_INSUFFICIENT_ACCESS, MSG_ATTR_NOT_YOURS,
+		return delegate_shape_refuse(v, op, t, LDAP_INSUFFICIENT_ACCESS,
+		                             role == RIGHTS_ROLE_SELF ? MSG_SELF_RIGHTS
+		                                                      : MSG_RESERVED_ATTR,
 		                             at->sat_cname.bv_val, at->sat_cname.bv_len);
 	/* DESIGN rule 0: administrators may lift a lockout, never set one */
 	if (role == RIGHTS_ROLE_ADMIN && delegate_ad.pwd_locked && ad == delegate_ad.pwd_locked &&
 	    !(mod_op == LDAP_MOD_DELETE || mod_op == SLAP_MOD_SOFTDEL ||
 	      (mod_op == LDAP_MOD_REPLACE && (!values || !values[0].bv_val))))
-		return delegate_shape_refuse(v, op, t, LDAP_INSUFFICIENT_ACCESS, MSG_ATTR_NOT_YOURS,
+		return delegate_shape_refuse(v, op, t, LDAP_INSUFFICIENT_ACCESS, MSG_RESERVED_ATTR,
 		                             at->sat_cname.bv_val, at->sat_cname.bv_len);
 	return LDAP_SUCCESS;
 }

@@ -125,6 +125,7 @@ int delegate_holdings(BerVarray *out, Operation *op, slap_overinst *on, const de
                       struct berval *app, struct berval *scope);
 int delegate_resolve_resource(void *ctx, rights_source source, rights_str id, rights_str *kind);
 int delegate_value_has(BerVarray vals, struct berval *v);
+rights_str *delegate_strs(Operation *op, BerVarray vals, size_t *n);
 int delegate_vals_ask(Operation *op, BerVarray vals, int (*ask)(const rights_str *, size_t));
 
 /* Context of grant_validate()'s resolver: resources of one organisation. */

@@ -167,23 +167,33 @@ int delegate_value_has(BerVarray vals, struct berval *v)
 	return 0;
 }
 
-/* Asks lib about a value array (rights_str views on op->o_tmpmemctx). */
+/* rights_str views of a value array, for lib (op->o_tmpmemctx; NULL and
+ * *n = 0 when there is none; free with op->o_tmpfree). */
+rights_str *delegate_strs(Operation *op, BerVarray vals, size_t *n)
+{
+	rights_str *out = NULL;
+	size_t i;
+
+	for (*n = 0; vals && vals[*n].bv_val; (*n)++)
+		;
+	if (!*n)
+		return NULL;
+	out = op->o_tmpalloc(*n * sizeof(*out), op->o_tmpmemctx);
+	for (i = 0; i < *n; i++) {
+		out[i].ptr = vals[i].bv_val;
+		out[i].len = vals[i].bv_len;
+	}
+	return out;
+}
+
+/* Asks lib about a value array. */
 int delegate_vals_ask(Operation *op, BerVarray vals, int (*ask)(const rights_str *, size_t))
 {
-	rights_str one[4] = {{NULL, 0}}, *strs = one;
-	size_t n = 0, i;
-	int r;
+	size_t n;
+	rights_str *strs = delegate_strs(op, vals, &n);
+	int r = ask(strs, n);
 
-	for (; vals && vals[n].bv_val; n++)
-		;
-	if (n > sizeof(one) / sizeof(one[0]))
-		strs = op->o_tmpalloc(n * sizeof(*strs), op->o_tmpmemctx);
-	for (i = 0; i < n; i++) {
-		strs[i].ptr = vals[i].bv_val;
-		strs[i].len = vals[i].bv_len;
-	}
-	r = ask(strs, n);
-	if (strs != one)
+	if (strs)
 		op->o_tmpfree(strs, op->o_tmpmemctx);
 	return r;
 }

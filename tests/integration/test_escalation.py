@@ -620,7 +620,7 @@ CASES = [
          [EN_NOT_ADMIN + " {RUSER_UID}"]),
     case("rule7-user-gives-itself-umAppAccess", "PX",
          modify("{PX}", ("add", "umAppAccess", ["invoice-reporter"])), DENIED,
-         ["the attribute umAppAccess of {PX_UID} is managed by the portal itself"]),
+         ["you cannot change your own umAppAccess"]),
     case("rule7-permissive-modify-makes-user-admin", "PX",
          modify("{PX}", ("add", "umManage", ["admins", "users"]), ("add", "sn", ["Test"]),
                 permissive=True),

@@ -150,11 +150,11 @@ NL_SHAPE_ATTR = "is geen attribuut van het soort portaalitem van {%s}, dus het k
 FR_SHAPE_ATTR = "n'est pas un attribut de ce type d'entrée du portail"
 EN_SHAPE_CLASS = "cannot have the object class %s: it is not one of the classes of this kind"
 FR_SHAPE_CLASS = "ne peut pas avoir la classe d'objet %s : elle ne fait pas partie de ce type"
-EN_NOT_YOURS = "you may not change %s of {%s}: only the portal's operators or the portal itself do"
-NL_NOT_YOURS = ("u mag %s van {%s} niet wijzigen: alleen de operatoren van het portaal of het "
-                "portaal zelf doen dat")
-FR_NOT_YOURS = ("vous ne pouvez pas modifier %s de {%s} : seuls les opérateurs du portail ou le "
-                "portail lui-même le font")
+# the portal's own attributes (MSG_RESERVED_ATTR) and rule 7 (MSG_SELF_RIGHTS)
+EN_NOT_YOURS = "the attribute %s of {%s} is managed by the portal itself"
+FR_NOT_YOURS = "l'attribut %s de {%s} est géré par le portail lui-même"
+NL_SELF = "u kunt %s van uw eigen account niet wijzigen"
+FR_SELF = "vous ne pouvez pas modifier %s de votre propre compte"
 EN_PROTECTED = "is managed by the portal operator only"
 FR_PROTECTED = "est géré uniquement par l'exploitant du portail"
 EN_OTHER_ORG = "it belongs to organisation {C}, not to yours"
@@ -260,10 +260,10 @@ CASES = [
     case("controls-user-replaces-own-classes-without-control", "PLAIN",
          modify("{PLAIN}", ("replace", "objectClass", ["inetOrgPerson", "umUser",
                                                        "extensibleObject"])),
-         DENIED, [NL_NOT_YOURS % ("objectClass", "PLAIN_UID")]),
+         DENIED, [NL_SELF % "objectClass"]),
     case("controls-user-adds-extensibleObject-to-itself", "PLAIN_FR",
          modify("{PLAIN_FR}", ("add", "objectClass", ["extensibleObject"])), DENIED,
-         [FR_NOT_YOURS % ("objectClass", "PLAIN_FR_UID")]),
+         [FR_SELF % "objectClass"]),
     # slapd itself: nobody may assume another identity (authz-policy none)
     case("controls-proxied-authorization-as-admin", "PLAIN",
          modify("{TV}", ("add", "umManage", ["admins"]),
@@ -374,13 +374,13 @@ CASES = [
     # ---- finding 5: policy and state attributes ---------------------------
     case("state-user-points-pwdPolicySubentry-at-itself", "PLAIN",
          modify("{PLAIN}", ("replace", "pwdPolicySubentry", ["{PLAIN}"])), DENIED,
-         [NL_NOT_YOURS % ("pwdPolicySubentry", "PLAIN_UID")]),
+         [NL_SELF % "pwdPolicySubentry"]),
     case("state-admin-points-pwdPolicySubentry-at-missing-dn", "ADM_EN",
          modify("{TV}", ("replace", "pwdPolicySubentry", ["cn=missing,ou=policies,{SYSTEM}"])),
          DENIED, [EN_NOT_YOURS % ("pwdPolicySubentry", "TV_UID")]),
     case("state-admin-adds-new-user-with-pwdPolicySubentry", "ADM_FR",
          new_user(pwdPolicySubentry="cn=missing,ou=policies,{SYSTEM}"), DENIED,
-         ["vous ne pouvez pas modifier pwdPolicySubentry de"]),
+         ["l'attribut pwdPolicySubentry de"]),
     case("state-admin-adds-pwdAccountLockedTime", "ADM_EN",
          modify("{TV}", ("add", "pwdAccountLockedTime", ["000001010000Z"])), DENIED,
          [EN_NOT_YOURS % ("pwdAccountLockedTime", "TV_UID")]),
@@ -389,10 +389,10 @@ CASES = [
          [FR_NOT_YOURS % ("pwdAccountLockedTime", "TV_UID")]),
     case("state-user-removes-own-lock-attribute", "PLAIN",
          modify("{PLAIN}", ("replace", "pwdAccountLockedTime", None)), DENIED,
-         [NL_NOT_YOURS % ("pwdAccountLockedTime", "PLAIN_UID")]),
+         [NL_SELF % "pwdAccountLockedTime"]),
     case("state-user-clears-own-pwdReset", "PLAIN",
          modify("{PLAIN}", ("replace", "pwdReset", ["FALSE"])), DENIED,
-         [NL_NOT_YOURS % ("pwdReset", "PLAIN_UID")]),
+         [NL_SELF % "pwdReset"]),
 
     # ---- finding 7: cross-organisation writes -------------------------------
     # a value the grant already holds: still 50, never typeOrValueExists (20)

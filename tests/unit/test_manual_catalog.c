@@ -617,10 +617,10 @@ static const mark_row mark_rows[] = {
         {"§2.3.5 read only: customs NA", "read-only", "access", "customs", RIGHTS_MARK_NA, 0},
         {"§2.3.5 read only: bordereau 21 not allowed", "read-only", "bordereau", "21",
          RIGHTS_MARK_NA, 1},
-        {"§2.3.5 eShipper Pro 2: general X", "eshipper-pro2", "access", "general",
-         RIGHTS_MARK_X, 0},
-        {"§2.3.5 eShipper Pro 2: bordereau 31 O, at least one", "eshipper-pro2", "bordereau",
-         "31", RIGHTS_MARK_O, 1},
+        {"§2.3.5 eShipper Pro 2: general X", "eshipper-pro2", "access", "general", RIGHTS_MARK_X,
+         0},
+        {"§2.3.5 eShipper Pro 2: bordereau 31 O, at least one", "eshipper-pro2", "bordereau", "31",
+         RIGHTS_MARK_O, 1},
         {"§2.3.5 contracts are not constrained", "etoe", "contract", NULL, -1, 0},
 };
 

@@ -145,10 +145,6 @@ static const template_row template_rows[] = {
          "{right} is not an attribute of {user}'s kind of portal entry, so it cannot be "
          "written",
          1},
-        {"rule 0: policy and state attributes", MSG_ATTR_NOT_YOURS,
-         "you may not change {right} of {user}: only the portal's operators or the portal "
-         "itself do",
-         1},
         {"rule 0: Relax and Manage DSA IT only for operators", MSG_CONTROL,
          "the {right} control is reserved to the portal's operators, so you cannot use it to "
          "change {user}",
