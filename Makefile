@@ -22,7 +22,7 @@ OVL_CFLAGS := $(CFLAGS) -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wno
 	-fPIC -std=gnu11 $(SAN) -isystem $(OLDAP)/include -isystem $(OLDAP)/servers/slapd -Ilib
 
 # provisiond(8). PROVISIOND_PURE_SRC: no I/O, also linked into the unit tests.
-PROVISIOND_SRC := $(addprefix provisiond/,provisiond.c config.c log.c ldapconn.c dn.c strtab.c \
+PROVISIOND_SRC := $(addprefix provisiond/,provisiond.c config.c log.c ldapconn.c dn.c strtab.c remoteauth.c \
 	state.c project.c apply.c catalog.c reconcile.c update.c sync.c mail.c source.c)
 PROVISIOND_OBJ := $(patsubst provisiond/%.c,$(BUILD)/provisiond-obj/%.o,$(PROVISIOND_SRC))
 PROVISIOND_PURE_SRC := provisiond/project.c

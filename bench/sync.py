@@ -4,7 +4,7 @@ users from a corporate slapd (target: 100k in <= 120 s) and, in syncrepl
 mode, how long an upstream change takes to be in the portal (target
 <= 2 s). A portal instance (scripts/instance.sh, no demo) and a corporate
 slapd (tests/integration/test_sync.py's Corp) on free loopback ports, in a
-temp dir. Not run by `make test`.
+temp dir. Run by `make bench` (bench/run.sh), never by `make test`.
 
     /usr/bin/python3 bench/sync.py --users 100000 [--changes 50]
 """

@@ -313,8 +313,7 @@ static int delegate_db_open(BackendDB *be, ConfigReply *cr)
 		return 1;
 	di->be = be->bd_self;
 	di->bind_by_acl = delegate_bind_acl_present(be->bd_self);
-	di->remote_auth = delegate_remoteauth_present(on);
-	if (di->remote_auth < 0) {
+	if (delegate_remoteauth_present(on) < 0) {
 		/* DESIGN rule 5: a deactivated user must not bind at its source */
 		snprintf(cr->msg, sizeof(cr->msg),
 		         "delegate: overlay remoteauth must be configured before delegate, so "

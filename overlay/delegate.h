@@ -46,9 +46,6 @@ typedef struct delegate_info {
 	struct evp_pkey_st *mail_key;
 	/* the ACL clause "by dynacl/delegate-bind" checks binds (ops.c) */
 	int bind_by_acl;
-	/* slapo-remoteauth is on the database: a user without userPassword
-	 * binds at its source, past the ACL clause above (ops.c) */
-	int remote_auth;
 	/* Serialises checks that read state a concurrent write can change
 	 * (the writer's holdings) with the write itself, as unique.c does. */
 	ldap_pvt_thread_mutex_t serial_mutex;

@@ -520,14 +520,17 @@ static int delegate_op_bind(Operation *op, SlapReply *rs)
 	Entry *e = NULL;
 	Attribute *pw;
 	const char *text = NULL;
+	/* not cached at db_open: provisiond(8) inserts slapo-remoteauth through
+	 * cn=config when a source with authentication: remote appears */
+	int remote_auth = delegate_remoteauth_present(on) > 0;
 
-	if ((di->bind_by_acl && !di->remote_auth) || op->orb_method != LDAP_AUTH_SIMPLE ||
+	if ((di->bind_by_acl && !remote_auth) || op->orb_method != LDAP_AUTH_SIMPLE ||
 	    !dnIsSuffix(&op->o_req_ndn, &di->orgs_ndn) || be_isroot_dn(op->o_bd, &op->o_req_ndn))
 		return SLAP_CB_CONTINUE;
 	if (delegate_entry_get(op, on, &op->o_req_ndn, &e) != LDAP_SUCCESS)
 		return SLAP_CB_CONTINUE;
 	pw = attr_find(e->e_attrs, slap_schema.si_ad_userPassword);
-	if (pw == NULL && di->remote_auth && delegate_check_bind(&v, op, on, e) != LDAP_SUCCESS) {
+	if (pw == NULL && remote_auth && delegate_check_bind(&v, op, on, e) != LDAP_SUCCESS) {
 		/* Rule 5 before slapo-remoteauth (configured before this
 		 * overlay, so it runs after it): a user without a local password
 		 * would be checked only by its source, never by the ACL clause.

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "provisiond.h"
@@ -21,16 +23,27 @@ struct config_key {
 };
 
 static const struct config_key config_keys[] = {
-        {"uri", 1},           {"bind-dn", 1},
-        {"password-file", 1}, {"suffix", 1},
-        {"state-dir", 1},     {"rights", 1},
-        {"timeout", 0},       {"write-timeout", 0},
-        {"page-size", 0},     {"batch-delay", 0},
-        {"mail-relay", 0},    {"mail-from", 0},
-        {"mail-user", 0},     {"mail-password-file", 0},
-        {"mail-starttls", 0}, {"maildir", 0},
-        {"mail-interval", 0}, {"mail-key", 0},
-        {"sources", 0},       {NULL, 0},
+        {"uri", 1},
+        {"bind-dn", 1},
+        {"password-file", 1},
+        {"suffix", 1},
+        {"state-dir", 1},
+        {"rights", 1},
+        {"timeout", 0},
+        {"write-timeout", 0},
+        {"page-size", 0},
+        {"batch-delay", 0},
+        {"mail-relay", 0},
+        {"mail-from", 0},
+        {"mail-user", 0},
+        {"mail-password-file", 0},
+        {"mail-starttls", 0},
+        {"maildir", 0},
+        {"mail-interval", 0},
+        {"mail-key", 0},
+        {"sources", 0},
+        {"config-socket", 0},
+        {NULL, 0},
 };
 
 /* Counts and logs one error; the loader keeps only the last. */
@@ -247,6 +260,8 @@ static const char *const source_keys[] = {
         "interval",
         "max-deactivate",
         "authentication",
+        "tls",
+        "tls-ca-file",
         NULL,
 };
 
@@ -323,6 +338,43 @@ static void source_map(struct source *src, struct checker *c, const ytree_node *
 		src->map[f] = NULL;
 		check_report(c, ytree_get_string(&src->map[f], &c->ld, map->kids[i + 1],
 		                                 "a source attribute"));
+	}
+}
+
+/* TLS to the source: ldaps:// in the uri, or tls: starttls on ldap://;
+ * tls-ca-file only where there is TLS to verify. */
+static void source_tls(struct source *src, struct checker *c, const ytree_node *m)
+{
+	static const char *const tlses[] = {"none", "starttls", NULL};
+	static const int tls_v[] = {0, 1};
+	const ytree_node *n = NULL, *ca = ytree_map_get(m, "tls-ca-file", NULL);
+	int ldaps = src->uri != NULL && strncasecmp(src->uri, "ldaps://", 8) == 0;
+	int rc;
+
+	if ((n = ytree_map_get(m, "tls", NULL)) != NULL) {
+		rc = get_choice(&src->tls.starttls, c, n, "\"tls\"", tlses, tls_v);
+		if (rc == RIGHTS_OK && src->tls.starttls && src->uri != NULL &&
+		    strncasecmp(src->uri, "ldap://", 7) != 0)
+			rc = ytree_fail(&c->ld, n,
+			                "\"tls: starttls\" is for an ldap:// uri (ldaps:// is TLS "
+			                "already)");
+		check_report(c, rc);
+	}
+	src->tls.enabled = ldaps || src->tls.starttls;
+	if (ca != NULL) {
+		rc = get_path(&src->tls.ca_file, c, ca, "\"tls-ca-file\"");
+		if (rc == RIGHTS_OK && strpbrk(src->tls.ca_file, " \t\"\\") != NULL)
+			rc = ytree_fail(&c->ld, ca,
+			                "\"tls-ca-file\": no spaces, quotes or backslashes (a "
+			                "slapd.conf and cn=config value)");
+		else if (rc == RIGHTS_OK && access(src->tls.ca_file, R_OK) != 0)
+			rc = ytree_fail(&c->ld, ca, "\"tls-ca-file\": %s: %s", src->tls.ca_file,
+			                strerror(errno));
+		else if (rc == RIGHTS_OK && !src->tls.enabled)
+			rc = ytree_fail(&c->ld, ca,
+			                "\"tls-ca-file\" without TLS: use an ldaps:// uri or "
+			                "\"tls: starttls\"");
+		check_report(c, rc);
 	}
 }
 
@@ -430,10 +482,48 @@ static void source_load(struct source *src, struct checker *c, const ytree_node 
 		rc = get_choice(&src->remote_auth, c, n, "\"authentication\"", auths, auth_v);
 		check_report(c, rc);
 	}
+	source_tls(src, c, m);
 	if (src->filter == NULL)
 		src->filter = strdup("(objectClass=inetOrgPerson)");
 	if (src->default_language == NULL)
 		src->default_language = strdup("en");
+}
+
+static int remote_plain(const struct source *src)
+{
+	return strncasecmp(src->uri, "ldap://", 7) == 0 && !src->tls.starttls;
+}
+
+/* slapo-remoteauth has one TLS setting (remoteauth_tls) for all its
+ * mappings: the sources with authentication: remote must agree on it. */
+static void sources_remote_tls(struct config *conf, struct checker *c, const ytree_node *seq)
+{
+	const struct source *first = NULL, *src = NULL;
+	size_t i;
+
+	for (i = 0; i < conf->nsources; i++) {
+		src = &conf->sources[i];
+		if (!src->remote_auth || src->uri == NULL)
+			continue;
+		if (first == NULL) {
+			first = src;
+			continue;
+		}
+		if ((remote_plain(first) != remote_plain(src) &&
+		     (first->tls.starttls || src->tls.starttls)) ||
+		    (first->tls.ca_file == NULL) != (src->tls.ca_file == NULL) ||
+		    (first->tls.ca_file != NULL &&
+		     strcmp(first->tls.ca_file, src->tls.ca_file) != 0)) {
+			check_report(c,
+			             ytree_fail(&c->ld, seq->kids[i],
+			                        "sources \"%s\" and \"%s\" both use "
+			                        "authentication: remote with different \"tls\" or "
+			                        "\"tls-ca-file\": slapo-remoteauth has one TLS "
+			                        "setting for every source",
+			                        first->id, src->id));
+			return;
+		}
+	}
 }
 
 static void config_sources(struct config *conf, struct checker *c, const ytree_node *seq)
@@ -463,6 +553,7 @@ static void config_sources(struct config *conf, struct checker *c, const ytree_n
 				break;
 			}
 	}
+	sources_remote_tls(conf, c, seq);
 }
 
 static void source_clear(struct source *src)
@@ -479,6 +570,7 @@ static void source_clear(struct source *src)
 	for (i = 0; i < SF_COUNT; i++)
 		free(src->map[i]);
 	free(src->default_language);
+	free(src->tls.ca_file);
 	free(src->users_dn);
 }
 
@@ -568,6 +660,8 @@ static void config_values(struct config *conf, struct checker *c, const ytree_no
 		check_report(c, get_int(&conf->mail_ms, c, n, "\"mail-interval\"", 50, 3600000));
 	if ((n = ytree_map_get(root, "sources", NULL)) != NULL)
 		config_sources(conf, c, n);
+	if ((n = ytree_map_get(root, "config-socket", NULL)) != NULL)
+		check_report(c, get_path(&conf->config_socket, c, n, "\"config-socket\""));
 	if ((n = ytree_map_get(root, "rights", NULL)) != NULL) {
 		rc = get_path(&conf->rights_path, c, n, "\"rights\"");
 		check_report(c, rc);
@@ -649,6 +743,7 @@ void config_free(struct config *conf)
 	free(conf->groups_dn);
 	free(conf->apps_dn);
 	free(conf->mail_dn);
+	free(conf->config_socket);
 	free(conf->mail.url);
 	free(conf->mail.from);
 	free(conf->mail.user);

@@ -88,11 +88,26 @@ static void password_free(char *pw)
 
 int ldapconn_open(LDAP **out, const struct config *conf)
 {
-	return ldapconn_open_as(out, conf->uri, conf->bind_dn, conf->password_file, conf->timeout);
+	return ldapconn_open_as(out, conf->uri, conf->bind_dn, conf->password_file, NULL,
+	                        conf->timeout);
+}
+
+/* Options on this handle only: a source's CA is no business of the
+ * portal's connection. NEWCTX last, so that it takes them. */
+static int ldapconn_tls_set(LDAP *ld, const struct ldapconn_tls *tls)
+{
+	int demand = LDAP_OPT_X_TLS_DEMAND, client = 0, rc;
+
+	if ((rc = ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand)) != LDAP_OPT_SUCCESS)
+		return rc;
+	if (tls->ca_file != NULL &&
+	    (rc = ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, tls->ca_file)) != LDAP_OPT_SUCCESS)
+		return rc;
+	return ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &client);
 }
 
 int ldapconn_open_as(LDAP **out, const char *uri, const char *bind_dn, const char *password_file,
-                     int timeout)
+                     const struct ldapconn_tls *tls, int timeout)
 {
 	struct timeval tv = {timeout, 0};
 	struct berval cred;
@@ -119,6 +134,15 @@ int ldapconn_open_as(LDAP **out, const char *uri, const char *bind_dn, const cha
 	    (rc = ldap_set_option(ld, LDAP_OPT_X_KEEPALIVE_INTERVAL, &interval)) !=
 	            LDAP_OPT_SUCCESS)
 		goto fail;
+	if (tls != NULL && tls->enabled) {
+		where = "setting up TLS";
+		if ((rc = ldapconn_tls_set(ld, tls)) != LDAP_OPT_SUCCESS)
+			goto fail;
+		/* never a bind in clear after a failed StartTLS */
+		where = "starting TLS";
+		if (tls->starttls && (rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS)
+			goto fail;
+	}
 	if (bind_dn != NULL) {
 		where = "reading the password file";
 		if (password_read(&pw, password_file) != 0) {

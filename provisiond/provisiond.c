@@ -365,6 +365,8 @@ static void do_reload(struct provisiond *pd)
 		if (cookie_load(&pd->cookie, conf->state_dir) != 0)
 			pd->cookie = NULL;
 	}
+	if (remoteauth_changed(pd->conf, conf))
+		(void)remoteauth_apply(conf); /* logged; the sync goes on either way */
 	config_free(pd->conf);
 	pd->conf = conf;
 	if (sources_reset(pd) != 0)
@@ -423,7 +425,8 @@ static void source_connect(struct provisiond *pd, size_t i, uint64_t now)
 			st->cookie = NULL;
 		st->cookie_loaded = 1;
 	}
-	rc = ldapconn_open_as(&ld, src->uri, src->bind_dn, src->password_file, pd->conf->timeout);
+	rc = ldapconn_open_as(&ld, src->uri, src->bind_dn, src->password_file, &src->tls,
+	                      pd->conf->timeout);
 	if (rc == LDAP_SUCCESS)
 		rc = sync_start_source(&st->sync, ld, pd->conf, src, st->cookie);
 	if (rc == LDAP_SYNC_REFRESH_REQUIRED) {
@@ -867,7 +870,7 @@ int main(int argc, char *argv[])
 	}
 	if (remoteauth) {
 		/* slapd.conf lines for authentication: remote (source.c) */
-		source_remoteauth_conf(stdout, pd.conf);
+		remoteauth_conf_write(stdout, pd.conf);
 		config_free(pd.conf);
 		return fflush(stdout) == 0 ? 0 : 1;
 	}
@@ -904,6 +907,12 @@ int main(int argc, char *argv[])
 	pd.need_catalog = 1;
 	pd.need_reconcile = 1;
 	pd_global = &pd;
+	for (size_t i = 0; i < pd.conf->nsources; i++)
+		if (pd.conf->sources[i].remote_auth) {
+			/* slapd may have started with other sources than these */
+			(void)remoteauth_apply(pd.conf);
+			break;
+		}
 
 	log_info("starting: %s, rights from %s%s", pd.conf->uri, pd.conf->rights_path,
 	         pd.cookie ? ", resuming the sync" : "");

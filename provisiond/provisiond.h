@@ -53,6 +53,15 @@ enum source_field {
 };
 extern const char *const source_fields[SF_COUNT];
 
+/* TLS to a corporate source: an ldaps:// uri, or StartTLS on ldap://.
+ * The source's certificate is always verified, against ca_file when set
+ * (else the system's trust store). */
+struct ldapconn_tls {
+	int enabled;   /* ldaps:// or starttls */
+	int starttls;  /* tls: starttls */
+	char *ca_file; /* tls-ca-file; NULL: the system's */
+};
+
 struct source {
 	char *id;
 	char *uri;
@@ -68,7 +77,8 @@ struct source {
 	int interval;       /* seconds, poll mode */
 	int max_deactivate; /* percent of the source's users one run may deactivate */
 	int remote_auth;    /* authentication: remote */
-	char *users_dn;     /* derived: ou=users,o=<org>,ou=organizations,<suffix> */
+	struct ldapconn_tls tls;
+	char *users_dn; /* derived: ou=users,o=<org>,ou=organizations,<suffix> */
 };
 
 struct config {
@@ -84,8 +94,9 @@ struct config {
 	int page_size;     /* entries per page of the full reconcile */
 	int batch_ms;      /* how long a burst of notifications is gathered */
 	struct mail_relay mail;
-	int mail_ms;   /* how often the mail queue is looked at */
-	char *mail_dn; /* ou=mail,ou=system,<suffix>: the overlay's queue */
+	int mail_ms;         /* how often the mail queue is looked at */
+	char *mail_dn;       /* ou=mail,ou=system,<suffix>: the overlay's queue */
+	char *config_socket; /* slapd's ldapi socket, for cn=config (remoteauth.c); NULL: none */
 
 	/* derived */
 	char *orgs_dn;   /* ou=organizations,<suffix> */
@@ -132,8 +143,9 @@ unsigned backoff_next(struct backoff *b);
 /* Connects and binds with every timeout set; logs the stage that failed. */
 int ldapconn_open(LDAP **out, const struct config *conf);
 /* The same to any server (a source); bind_dn NULL: anonymous. */
+/* tls: NULL for the portal (loopback or ldapi, DESIGN §5). */
 int ldapconn_open_as(LDAP **out, const char *uri, const char *bind_dn, const char *password_file,
-                     int timeout);
+                     const struct ldapconn_tls *tls, int timeout);
 void ldapconn_close(LDAP *ld);
 int ldapconn_fd(LDAP *ld);
 /* The result code of the last failed libldap call on ld. */
@@ -380,9 +392,6 @@ int source_build(struct changeset *cs, struct source_counts *n, char *why, size_
  * is LDAP_SUCCESS with n->held and why set. */
 int source_run(struct source_counts *n, char *why, size_t whylen, LDAP *ld,
                const struct config *conf, const struct source *src, int force);
-/* The slapd.conf lines of slapo-remoteauth for the sources with
- * authentication: remote (only a comment when there is none). */
-void source_remoteauth_conf(FILE *out, const struct config *conf);
 /* Notified entries of a syncrepl source, applied on their own (each user
  * looked up by umSourceKey) rather than by a whole run. */
 struct source_pending;
@@ -398,6 +407,19 @@ size_t source_pending_count(const struct source_pending *q);
  * applied, the caller runs the source. */
 int source_pending_apply(struct source_pending *q, struct source_counts *n, int *full, LDAP *ld,
                          const struct config *conf);
+
+/* ---- remoteauth.c -------------------------------------------------------------- */
+
+/* The slapd.conf lines of slapo-remoteauth for the sources with
+ * authentication: remote (only a comment when there is none). */
+void remoteauth_conf_write(FILE *out, const struct config *conf);
+/* The same settings in the running slapd (cn=config, in memory), through
+ * conf->config_socket as the user provisiond runs as (SASL EXTERNAL): a
+ * source added, moved or removed takes effect without restarting slapd.
+ * 0 done, -1 logged (slapd keeps what it had). */
+int remoteauth_apply(const struct config *conf);
+/* Whether a and b give slapo-remoteauth different settings. */
+int remoteauth_changed(const struct config *a, const struct config *b);
 
 /* ---- catalog.c ----------------------------------------------------------------- */
 

@@ -63,6 +63,7 @@ setup() {
 	sed -e "s|@TOP@|$top|g" -e "s|@RUN@|$dir|g" -e "s|@SUFFIX@|$suffix|g" \
 		-e "s|@ROOTPW_HASH@|$(hash "$UM_ROOTPW")|g" \
 		-e "s|@DELEGATE_SO@|$delegate|g" -e "s|@RIGHTS@|$rights|g" \
+		-e "s|@PEERCRED@|gidNumber=$(id -g)+uidNumber=$(id -u),cn=peercred,cn=external,cn=auth|g" \
 		"$top/config/slapd.conf.in" >"$dir/slapd.conf"
 	if [ -n "${UM_DELEGATE_EXTRA:-}" ]; then
 		# more delegate-* directives (tests of optional behaviour)

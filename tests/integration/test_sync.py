@@ -49,6 +49,8 @@ suffix "%(s)s"
 rootdn "cn=admin,%(s)s"
 rootpw %(pw)s
 directory %(p)s/data
+# mdb's default map (10 MB) holds about 20k people; bench/sync.py loads 100k
+maxsize 1073741824
 index objectClass,entryCSN,entryUUID eq
 # a reader that gets 300 entries at most: an incomplete answer
 limits dn.exact="cn=limited,%(s)s" size.prtotal=300 size.soft=300 size.hard=300
@@ -484,7 +486,8 @@ def test_remote_authentication(corp, tmp_path):
         p.directory = d
         with open(os.path.join(path, "remoteauth.conf")) as f:
             conf = f.read()
-        assert re.search(r"^remoteauth_mapping\s+corp \"%s\"$" % re.escape(corp.uri), conf, re.M)
+        assert re.search(r"^remoteauth_mapping\s+corp %s$" % re.escape(corp.uri), conf, re.M)
+        assert re.search(r"^remoteauth_tls\s+starttls=no tls_reqcert=demand$", conf, re.M)
         since = p.start()
         p.wait_log(r"source corp: 3 upstream", since)
 
@@ -519,6 +522,88 @@ def test_remote_authentication(corp, tmp_path):
         assert "userPassword" not in root.search_s(portal_user(org_id, u51), ldap.SCOPE_BASE,
                                                    attrlist=["userPassword"])[0][1]
         root.unbind_s()
+    finally:
+        if p is not None:
+            p.stop()
+        stop_instance(path)
+
+
+def test_remote_source_added_moved_removed_without_restarting_slapd(corp, tmp_path):
+    """A source with authentication: remote added, moved or removed on
+    SIGHUP reaches the running slapd: provisiond sets slapo-remoteauth in
+    cn=config (in memory) through the ldapi socket as its own user (SASL
+    EXTERNAL). The overlay is inserted before delegate, so rule 5 still
+    refuses a deactivated user whose corporate password is right."""
+    c = corp.conn()
+    c.modify_s("cn=Person 60," + PEOPLE, [(ldap.MOD_REPLACE, "userPassword", [b"Corp-Pass-60"])])
+    c.unbind_s()
+    path = str(tmp_path / "portal")
+    d = start_instance(path, free_port(), {"UM_DEMO": "0"})
+    p = None
+    try:
+        with open(os.path.join(path, "remoteauth.conf")) as f:
+            assert "overlay" not in f.read()  # slapd started with no remote source
+        root = d.root()
+        org_id = make_org(root, prefix="ralive")
+        root.unbind_s()
+        p = Provisiond(d, str(tmp_path / "provisiond"))
+        d.provisiond = p
+        p.start()
+        user = portal_user(org_id, corp_uid(60))
+
+        def bind(pw):
+            conn = ldap.initialize(d.uri)
+            conn.set_option(ldap.OPT_NETWORK_TIMEOUT, 5)
+            try:
+                conn.simple_bind_s(user, pw)
+                return True
+            except ldap.INVALID_CREDENTIALS:
+                return False
+            except ldap.OPERATIONS_ERROR as e:  # the source did not answer
+                assert e.args[0]["info"] == "remoteauth_bind operations error"
+                return None
+            finally:
+                conn.unbind_s()
+
+        def reload(**kw):
+            p.write_conf()
+            with open(p.conf, "a") as f:
+                f.write(sources_yaml(corp, org_id, filter="(uid=corp00060)", **kw))
+            since = p.log_size()
+            p.send(signal.SIGHUP)
+            p.wait_log(r"reload: .* loaded", since)
+            return since
+
+        since = reload(authentication="remote")
+        p.wait_log(r"remote authentication: slapd's cn=config now has 1 source", since)
+        p.wait_log(r"source corp: 1 upstream", since)
+        assert bind("Corp-Pass-60")
+        assert not bind("Corp-Pass-61")
+        # before delegate: a deactivated user is refused with the right password
+        root = d.root()
+        root.modify_s(user, [(ldap.MOD_REPLACE, "umStatus", [b"deactivated"])])
+        assert not bind("Corp-Pass-60")
+        root.modify_s(user, [(ldap.MOD_REPLACE, "umStatus", [b"active"])])
+        assert bind("Corp-Pass-60")
+        # moved: slapd now asks the new address (nothing listens there)
+        dead = "ldap://127.0.0.1:%d" % free_port()
+        since = reload(authentication="remote", uri=dead)
+        p.wait_log(r"remote authentication: slapd's cn=config now has 1 source", since)
+        assert bind("Corp-Pass-60") is None
+        since = reload(authentication="remote")
+        p.wait_log(r"remote authentication: slapd's cn=config now has 1 source", since)
+        assert bind("Corp-Pass-60")
+        # back to local authentication: the mapping is gone
+        since = reload(authentication="local")
+        p.wait_log(r"remote authentication: slapd's cn=config now has 0 sources", since)
+        assert not bind("Corp-Pass-60")
+        assert "userPassword" not in root.search_s(user, ldap.SCOPE_BASE,
+                                                   attrlist=["userPassword"])[0][1]
+        root.unbind_s()
+        # nobody else reaches cn=config: not the rootdn, not anonymous
+        for who in (d.root(), ldap.initialize(d.uri)):
+            with pytest.raises((ldap.NO_SUCH_OBJECT, ldap.INSUFFICIENT_ACCESS)):
+                who.search_s("cn=config", ldap.SCOPE_BASE)
     finally:
         if p is not None:
             p.stop()
