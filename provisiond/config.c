@@ -489,13 +489,16 @@ static void source_load(struct source *src, struct checker *c, const ytree_node 
 		src->default_language = strdup("en");
 }
 
-static int remote_plain(const struct source *src)
+/* How a remote source's passwords travel: 0 in clear, 1 StartTLS, 2 ldaps:// */
+static int remote_tls_kind(const struct source *src)
 {
-	return strncasecmp(src->uri, "ldap://", 7) == 0 && !src->tls.starttls;
+	return strncasecmp(src->uri, "ldaps://", 8) == 0 ? 2 : src->tls.starttls;
 }
 
 /* slapo-remoteauth has one TLS setting (remoteauth_tls) for all its
- * mappings: the sources with authentication: remote must agree on it. */
+ * mappings: the sources with authentication: remote must agree on it, or
+ * one of them would get the other's (passwords in clear to one that asked
+ * for StartTLS, say). */
 static void sources_remote_tls(struct config *conf, struct checker *c, const ytree_node *seq)
 {
 	const struct source *first = NULL, *src = NULL;
@@ -509,18 +512,18 @@ static void sources_remote_tls(struct config *conf, struct checker *c, const ytr
 			first = src;
 			continue;
 		}
-		if ((remote_plain(first) != remote_plain(src) &&
-		     (first->tls.starttls || src->tls.starttls)) ||
+		if (remote_tls_kind(first) != remote_tls_kind(src) ||
 		    (first->tls.ca_file == NULL) != (src->tls.ca_file == NULL) ||
 		    (first->tls.ca_file != NULL &&
 		     strcmp(first->tls.ca_file, src->tls.ca_file) != 0)) {
-			check_report(c,
-			             ytree_fail(&c->ld, seq->kids[i],
-			                        "sources \"%s\" and \"%s\" both use "
-			                        "authentication: remote with different \"tls\" or "
-			                        "\"tls-ca-file\": slapo-remoteauth has one TLS "
-			                        "setting for every source",
-			                        first->id, src->id));
+			check_report(
+			        c,
+			        ytree_fail(&c->ld, seq->kids[i],
+			                   "sources \"%s\" and \"%s\" both use "
+			                   "authentication: remote with different TLS (ldaps://, "
+			                   "\"tls\" or \"tls-ca-file\"): slapo-remoteauth has one "
+			                   "TLS setting for every source",
+			                   first->id, src->id));
 			return;
 		}
 	}

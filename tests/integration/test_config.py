@@ -23,10 +23,11 @@ def config_instance():
     start_instance(inst, free_port())
     stop_instance(inst)
     conf = open(os.path.join(inst, "slapd.conf")).read()
-    # a config database we can bind to, placed before the first database
-    idx = conf.index("\ndatabase\tmdb")
-    conf = (conf[:idx] + "\ndatabase config\nrootdn cn=config\nrootpw " + CONFIG_PW + "\n"
-            + conf[idx:])
+    # the config database (slapd.conf.in has one, for provisiond's ldapi
+    # identity), with a rootdn we can bind to
+    assert conf.count("\ndatabase\tconfig\n") == 1
+    conf = conf.replace("\ndatabase\tconfig\n",
+                        "\ndatabase\tconfig\nrootdn cn=config\nrootpw " + CONFIG_PW + "\n")
     with open(os.path.join(tmp, "slapd.conf"), "w") as f:
         f.write(tool_conf(conf))
     slapd_d = os.path.join(tmp, "slapd.d")
