@@ -39,6 +39,7 @@ struct provisiond {
 	char *cookie;               /* the last cookie whose notifications are all applied */
 	struct backoff backoff;     /* connecting */
 	struct backoff run_backoff; /* a run that failed for another reason */
+	char server[64];            /* which of uri's servers answered (a cluster) */
 	int sfd, tfd;
 	uint64_t watchdog_ms; /* ping interval; 0: no watchdog */
 	uint64_t watchdog_next;
@@ -180,7 +181,10 @@ static void disconnect(struct provisiond *pd, int rc)
 {
 	if (pd->ld == NULL && pd->sync == NULL)
 		return;
-	log_warnx("lost %s (%s): reconnecting", pd->conf->uri, ldap_err2string(rc));
+	/* DESIGN §5: with several providers in uri the next connection
+	 * fails over to the first that answers */
+	log_warnx("lost %s (%s): reconnecting", pd->server[0] ? pd->server : pd->conf->uri,
+	          ldap_err2string(rc));
 	sync_free(pd->sync);
 	pd->sync = NULL;
 	ldapconn_close(pd->ld);
@@ -261,7 +265,17 @@ static int connect_all(struct provisiond *pd)
 		goto cleanup;
 	if (pd->dirty.users.n || pd->dirty.delegations.n)
 		pd->batch_due = now_ms() + (uint64_t)pd->conf->batch_ms;
-	log_info("connected to %s as %s", pd->conf->uri, pd->conf->bind_dn);
+	ldapconn_server(pd->server, sizeof(pd->server), pd->ld);
+	{
+		char sync_server[64];
+		ldapconn_server(sync_server, sizeof(sync_server), sld);
+		if (strcmp(sync_server, pd->server) == 0)
+			log_info("connected to %s (of %s) as %s", pd->server, pd->conf->uri,
+			         pd->conf->bind_dn);
+		else
+			log_info("connected to %s, sync session on %s (of %s) as %s", pd->server,
+			         sync_server, pd->conf->uri, pd->conf->bind_dn);
+	}
 cleanup:
 	free(cookie);
 	return rc;

@@ -136,6 +136,8 @@ int ldapconn_open_as(LDAP **out, const char *uri, const char *bind_dn, const cha
                      int timeout);
 void ldapconn_close(LDAP *ld);
 int ldapconn_fd(LDAP *ld);
+/* "host:port" of the server ld is connected to (one of several URIs). */
+void ldapconn_server(char *buf, size_t len, LDAP *ld);
 /* The result code of the last failed libldap call on ld. */
 int ldapconn_errno(LDAP *ld);
 /* 1 when rc means the connection is gone (reconnect), not a refusal. */
