@@ -40,6 +40,7 @@ struct provisiond {
 	struct backoff backoff;     /* connecting */
 	struct backoff run_backoff; /* a run that failed for another reason */
 	char server[64];            /* which of uri's servers answered (a cluster) */
+	uint64_t failback_due;      /* next look for the first of uri's servers */
 	int sfd, tfd;
 	uint64_t watchdog_ms; /* ping interval; 0: no watchdog */
 	uint64_t watchdog_next;
@@ -68,6 +69,9 @@ struct source_state {
 	uint64_t pending_due;
 	int full_wanted;
 };
+
+/* How often a provisiond failed over looks for its preferred provider. */
+#define FAILBACK_MS 5000
 
 static struct provisiond *pd_global;
 
@@ -266,6 +270,9 @@ static int connect_all(struct provisiond *pd)
 	if (pd->dirty.users.n || pd->dirty.delegations.n)
 		pd->batch_due = now_ms() + (uint64_t)pd->conf->batch_ms;
 	ldapconn_server(pd->server, sizeof(pd->server), pd->ld);
+	/* several providers: after this connection, once, and while on
+	 * another than the first, every FAILBACK_MS (failback_check) */
+	pd->failback_due = strchr(pd->conf->uri, ' ') ? now_ms() + FAILBACK_MS : 0;
 	{
 		char sync_server[64];
 		ldapconn_server(sync_server, sizeof(sync_server), sld);
@@ -658,6 +665,38 @@ static int sources_once(struct config *conf, const char *force_id)
 	return failed ? 1 : 0;
 }
 
+/*
+ * Failed over to another of uri's servers (DESIGN §5): every FAILBACK_MS,
+ * is the first one that answers now another one (the preferred provider is
+ * back)? Then reconnect, resuming from the cookie. Every provisiond thus
+ * writes through the same provider whenever it can: their writes do not
+ * race across providers, and a recovery mail's claim (mail.c) is decided
+ * by one server.
+ */
+static void failback_check(struct provisiond *pd)
+{
+	char first[64];
+	LDAP *probe = NULL;
+
+	if (pd->ld == NULL || pd->failback_due == 0 || pd->failback_due > now_ms())
+		return;
+	pd->failback_due = now_ms() + FAILBACK_MS;
+	if (ldapconn_open(&probe, pd->conf) != LDAP_SUCCESS)
+		return;
+	ldapconn_server(first, sizeof(first), probe);
+	ldapconn_close(probe);
+	if (strcmp(first, pd->server) == 0) {
+		pd->failback_due = 0; /* on the first that answers: until the next connection */
+		return;
+	}
+	log_info("%s answers again, before %s: reconnecting", first, pd->server);
+	sync_free(pd->sync);
+	pd->sync = NULL;
+	ldapconn_close(pd->ld);
+	pd->ld = NULL;
+	pd->retry_due = 0;
+}
+
 /* One step of whatever is due; returns the next deadline. */
 static uint64_t loop_step(struct provisiond *pd)
 {
@@ -709,6 +748,9 @@ static uint64_t loop_step(struct provisiond *pd)
 	}
 	if (pd->ld != NULL && pd->sync != NULL && pd->conf->nsources > 0)
 		src_next = sources_step(pd, src_next);
+	failback_check(pd);
+	if (pd->ld == NULL)
+		goto deadlines;
 	if (pd->ld != NULL && pd->sync != NULL)
 		status_ready(pd);
 
@@ -728,6 +770,8 @@ deadlines:
 		next = pd->watchdog_next;
 	if (pd->ld != NULL && pd->mail_due < next)
 		next = pd->mail_due;
+	if (pd->ld != NULL && pd->failback_due != 0 && pd->failback_due < next)
+		next = pd->failback_due;
 	return next;
 }
 

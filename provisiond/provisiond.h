@@ -73,7 +73,8 @@ struct source {
 
 struct config {
 	char *path;          /* provisiond.yaml, for messages */
-	char *uri;           /* ldap:// or ldapi:// of one provider (DESIGN §5) */
+	char *uri;           /* ldap:// or ldapi:// URLs of the providers, space-separated,
+	                      * the first preferred (DESIGN §5) */
 	char *bind_dn;       /* cn=provisiond,ou=system,<suffix> */
 	char *password_file; /* not accessible by others */
 	char *suffix;
