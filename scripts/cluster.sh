@@ -81,10 +81,14 @@ node_conf() { # dir serverid role
 		} >"$d/cluster.conf"
 		{
 			echo "# written by scripts/cluster.sh: node $2 ($3)"
-			# a node ignores the stanza naming itself (syncrepl.c, isMe)
-			if [ "$3" = provider ]; then
-				stanza 001 "$uri1"
+			# a provider consumes the other one only: slapd 2.5.13 did not
+			# recognise its own URL here (syncrepl.c's isMe), consumed its
+			# own changes and lost replicated ones to the shared cookie
+			if [ "$2" = 1 ]; then
 				stanza 002 "$uri2"
+				echo "multiprovider on"
+			elif [ "$3" = provider ]; then
+				stanza 001 "$uri1"
 				echo "multiprovider on"
 			else
 				# read-only: both providers feed it; writes are referred
@@ -102,10 +106,12 @@ node_conf() { # dir serverid role
 	)
 }
 
-pd_running() { [ -f "$pd_pid" ] && kill -0 "$(cat "$pd_pid")" 2>/dev/null; }
-
 provisiond_start() {
-	pd_running && { echo "provisiond already running (pid $(cat "$pd_pid"))"; return 0; }
+	# a running provisiond keeps its live configuration (DESIGN §6: sources)
+	if sh "$top/scripts/provisiond.sh" running "$pd_pid"; then
+		echo "provisiond already running (pid $(cat "$pd_pid"))"
+		return 0
+	fi
 	mkdir -p "$run/provisiond"
 	# the cluster's provisiond: the instance.sh state (password, mail key)
 	# of provider 1, which every node shares
@@ -115,29 +121,7 @@ provisiond_start() {
 		"$top/config/provisiond.yaml.in" >"$run/provisiond.yaml"
 	[ -z "${UM_CLUSTER_MAIL_RELAY:-}" ] ||
 		printf 'mail-relay: "%s"\nmail-interval: 200\n' "$UM_CLUSTER_MAIL_RELAY" >>"$run/provisiond.yaml"
-	out=$("$top/build/provisiond" -n -f "$run/provisiond.yaml" 2>&1) || die "$out"
-	since=1
-	[ -f "$pd_log" ] && since=$(($(wc -c <"$pd_log") + 1))
-	nohup "$top/build/provisiond" -d -f "$run/provisiond.yaml" >>"$pd_log" 2>&1 &
-	echo $! >"$pd_pid"
-	i=0
-	while [ $i -lt 600 ]; do
-		tail -c "+$since" "$pd_log" | grep -q "in sync with" && return 0
-		pd_running || { tail -n 20 "$pd_log" >&2; die "provisiond did not start"; }
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "cluster.sh: provisiond is still reconciling, see $pd_log" >&2
-}
-
-provisiond_stop() {
-	pd_running || { rm -f "$pd_pid"; return 0; }
-	pid=$(cat "$pd_pid")
-	kill "$pid" 2>/dev/null || true
-	i=0
-	while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	kill -9 "$pid" 2>/dev/null || true
-	rm -f "$pd_pid"
+	sh "$top/scripts/provisiond.sh" start "$run/provisiond.yaml" "$pd_pid" "$pd_log"
 }
 
 # Every node's contextCSN the same: replication has caught up.
@@ -228,7 +212,7 @@ ENV
 }
 
 stop() {
-	provisiond_stop
+	sh "$top/scripts/provisiond.sh" stop "$pd_pid"
 	for n in r3 p2 p1; do
 		[ -d "$run/$n" ] && sh "$top/scripts/instance.sh" stop "$run/$n"
 	done
