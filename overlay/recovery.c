@@ -561,6 +561,22 @@ done:
 	return ok;
 }
 
+/* A read-only replica (DESIGN §5: a single-provider shadow, updateref)
+ * writes nothing of its own: its internal writes would land in its copy
+ * alone, the token and the mail never reaching a provider nor provisiond,
+ * under the same "a mail is on its way". A recovery request and a redeemed
+ * token are referred to the providers (slapo-chain may follow it). */
+static int recovery_refer(SlapReply *rs, delegate_info *di)
+{
+	if (di->be->be_update_refs) {
+		/* a copy: the frontend frees what an extended operation refers to */
+		ber_bvarray_dup_x(&rs->sr_ref, di->be->be_update_refs, NULL);
+		return LDAP_REFERRAL;
+	}
+	rs->sr_text = "a read-only replica: ask a provider";
+	return LDAP_UNWILLING_TO_PERFORM;
+}
+
 static int delegate_recovery_extop(Operation *op, SlapReply *rs)
 {
 	slap_overinst *on = delegate_instance;
@@ -596,6 +612,8 @@ static int delegate_recovery_extop(Operation *op, SlapReply *rs)
 		rs->sr_text = "a username or a mail address is required";
 		return LDAP_PROTOCOL_ERROR;
 	}
+	if (SLAP_SINGLE_SHADOW(di->be))
+		return recovery_refer(rs, di);
 	memcpy(idbuf, id.bv_val, id.bv_len);
 	idbuf[id.bv_len] = '\0';
 	id.bv_val = idbuf;
@@ -796,6 +814,8 @@ static int delegate_passwd_extop(Operation *op, SlapReply *rs)
 	op->o_tmpfree(ndn.bv_val, op->o_tmpmemctx);
 	if (!mine)
 		return passwd_extop(op, rs);
+	if (SLAP_SINGLE_SHADOW(di->be))
+		return recovery_refer(rs, di);
 	return recovery_redeem(op, rs, di, &id, &oldpw, &newpw);
 }
 
