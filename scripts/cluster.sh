@@ -66,24 +66,28 @@ node_conf() { # dir serverid role
 			if [ "$3" = replica ]; then
 				# ppolicy_forward_updates: a failed bind's pwdFailureTime
 				# (and a lockout) is written through the frontend, referred
-				# by updateref and chained to provider 1. The chain asserts
-				# the writer's own identity (mode=self, RFC 4370 proxied
-				# authorization; a rootdn may assert any DN of its
-				# database): a write sent to the replica is decided by
-				# provider 1's overlay as that writer's, never as the
-				# rootdn's; ppolicy's own writes are the rootdn's there too.
+				# by updateref and chained to a provider, the first that
+				# answers. The chain asserts the writer's own identity
+				# (mode=self, RFC 4370 proxied authorization; a rootdn may
+				# assert any DN of its database; an anonymous request goes
+				# anonymous, non-prescriptive): a write sent to the replica
+				# is decided by the provider's overlay as that writer's,
+				# never as the rootdn's; ppolicy's own writes are the
+				# rootdn's there too.
 				echo "moduleload back_ldap"
 				echo "overlay chain"
-				echo "chain-uri $uri1"
-				echo "chain-idassert-bind bindmethod=simple binddn=\"cn=admin,$suffix\" credentials=\"$UM_ROOTPW\" mode=self"
+				for u in "$uri1" "$uri2"; do
+					echo "chain-uri $u"
+					echo "chain-idassert-bind bindmethod=simple binddn=\"cn=admin,$suffix\" credentials=\"$UM_ROOTPW\" mode=self flags=non-prescriptive"
+				done
 				echo "chain-return-error TRUE"
 			fi
 		} >"$d/cluster.conf"
 		{
 			echo "# written by scripts/cluster.sh: node $2 ($3)"
 			# a provider consumes the other one only: slapd 2.5.13 did not
-			# recognise its own URL here (syncrepl.c's isMe), consumed its
-			# own changes and lost replicated ones to the shared cookie
+			# recognise its own URL in a stanza (syncrepl.c's isMe) and
+			# ran a session with itself, every change sent back for nothing
 			if [ "$2" = 1 ]; then
 				stanza 002 "$uri2"
 				echo "multiprovider on"
@@ -95,6 +99,7 @@ node_conf() { # dir serverid role
 				stanza 001 "$uri1"
 				stanza 002 "$uri2"
 				echo "updateref $uri1"
+				echo "updateref $uri2"
 			fi
 			repl_access
 		} >"$d/cluster-db.conf"
@@ -207,7 +212,7 @@ ENV
 	umask 022
 	provisiond_start
 	echo "portal-um cluster: providers $uri1 $uri2, read-only replica $uri3 (suffix $suffix)"
-	echo "  credentials in $run/env (UM_URIS, UM_ROOTPW, ...); writes to the replica are referred to $uri1"
+	echo "  credentials in $run/env (UM_URIS, UM_ROOTPW, ...); the replica chains writes to $uri1 (or $uri2)"
 	echo "  provisiond: pid $(cat "$pd_pid"), against \"$uri1 $uri2\", log $pd_log"
 }
 

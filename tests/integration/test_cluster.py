@@ -167,6 +167,7 @@ def test_run_cluster_contract(cluster):
         assert n.root().whoami_s() == "dn:cn=admin," + SUFFIX
     conf = open(os.path.join(cluster.r3.path, "cluster-db.conf")).read()
     assert "updateref ldap://127.0.0.1:3891" in conf and "multiprovider" not in conf
+    assert "updateref ldap://127.0.0.1:3892" in conf
     # the seed, the catalogue and the first projection: the same everywhere
     converged(cluster)
 
@@ -451,6 +452,15 @@ def test_provider_1_killed_mid_load(cluster, orgs):
     th.join()
     assert not errors, errors
     assert len(after_kill) >= 30, (len(done), len(after_kill))
+    # the replica chains to provider 2 meanwhile: a write sent to it, and a
+    # failed bind's pwdFailureTime (ppolicy_forward_updates)
+    chained = orgs["A_USER"]
+    assert attempt(cluster.r3, admin, lambda k: k.modify_s(
+        chained, [(ldap.MOD_REPLACE, "sn", b"WhileP1Down")])) == ("ok", "")
+    with pytest.raises(ldap.INVALID_CREDENTIALS):
+        replica_bind(cluster, chained, "Wrong-Password-1")
+    wait_on(cluster.p2, chained, "sn", lambda v: v == [b"WhileP1Down"])
+    wait_on(cluster.p2, chained, "pwdFailureTime", bool)
     # provisiond, now on provider 2, projects the grants written there
     group = "cn=emasspost-creation," + GROUPS
     last = after_kill[-1][0]
@@ -512,9 +522,11 @@ def test_recovery_mail_sent_once_with_two_provisiond(cluster, orgs):
                  for _ in range(12)]
         group = "cn=emasspost-creation," + GROUPS
         before = wait_on(cluster.p1, group, "member", bool)
+        converged(cluster, ORGS)  # a node asked for a user it lacks sends nothing
         for i, u in enumerate(users):
-            # half on each provider
-            recover(cluster.nodes[i % 2], u.split(",")[0][4:])
+            # a third on each provider, a third on the replica, which
+            # refers the request to a provider (its own copy takes no write)
+            recover(cluster.nodes[i % 3], u.split(",")[0][4:])
         for u in users:
             to = u.split(",")[0][4:].lower() + "@example.com"
             cluster.smtp.wait(to, 1, timeout=30)
@@ -529,6 +541,24 @@ def test_recovery_mail_sent_once_with_two_provisiond(cluster, orgs):
             assert len(got) == 1, (to, len(got))
             assert "token=" in got[0]["body"]
         assert root.search_s(MAILQ, ldap.SCOPE_ONELEVEL, "(objectClass=umMail)") == []
+        # the token works on any provider, once; the replica redeems none
+        # itself (its copy takes no write); the new password binds there
+        u = users[0]
+        token = re.search(r"token=([A-Za-z0-9_-]+)", cluster.smtp.messages(
+            u.split(",")[0][4:].lower() + "@example.com")[0]["body"]).group(1)
+        with pytest.raises(ldap.LDAPError):
+            cluster.r3.bind().passwd_s(u, token, "Cluster-New-1")
+        cluster.p2.bind().passwd_s(u, token, "Cluster-New-1")
+        with pytest.raises(ldap.INVALID_CREDENTIALS):
+            cluster.p1.bind().passwd_s(u, token, "Cluster-New-2")
+        deadline = time.time() + 30
+        while True:
+            try:
+                replica_bind(cluster, u, "Cluster-New-1").unbind_s()
+                break
+            except ldap.INVALID_CREDENTIALS:
+                assert time.time() < deadline, "the new password never reached the replica"
+                time.sleep(0.05)
         # both provisiond at work, same groups, nothing flapping
         after = wait_on(cluster.p1, group, "member", bool)
         assert set(before) <= set(after)
