@@ -559,7 +559,7 @@ def test_recovery_mail_sent_once_with_two_provisiond(cluster, orgs):
         u = users[0]
         token = re.search(r"token=([A-Za-z0-9_-]+)", cluster.smtp.messages(
             u.split(",")[0][4:].lower() + "@example.com")[0]["body"]).group(1)
-        with pytest.raises(ldap.LDAPError):
+        with pytest.raises(ldap.STRONG_AUTH_REQUIRED):
             cluster.r3.bind().passwd_s(u, token, "Cluster-New-1")
         cluster.p2.bind().passwd_s(u, token, "Cluster-New-1")
         with pytest.raises(ldap.INVALID_CREDENTIALS):
