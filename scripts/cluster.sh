@@ -185,7 +185,9 @@ EOF
 	if [ ! -f "$run/p2/data/data.mdb" ] || [ ! -f "$run/r3/data/data.mdb" ]; then
 		# the other nodes start from provider 1's entries, entryUUID and
 		# entryCSN included (no refresh of the whole tree at first start)
-		slapcat -f "$run/p1/slapd.conf" -b "$suffix" -l "$run/seed.ldif.new" 2>/dev/null ||
+		tconf="$run/p1/slapd.conf"
+		[ -n "${UM_SLAPD_PRELOAD:-}" ] && tconf="$run/p1/slapadd.conf" # instance.sh
+		slapcat -f "$tconf" -b "$suffix" -l "$run/seed.ldif.new" 2>/dev/null ||
 			die "slapcat of provider 1 failed"
 		mv "$run/seed.ldif.new" "$run/seed.ldif"
 	fi

@@ -96,10 +96,19 @@ setup() {
 		[ -f "$dir/$f" ] || echo "# a single node: no replication (scripts/cluster.sh)" >"$dir/$f"
 	done
 	mkdir -p "$dir/data" "$dir/accesslog"
+	# With a sanitized overlay, the tools (slapadd here, slapcat in
+	# cluster.sh; they run no overlay code but parse its configuration) use
+	# the plain build: ASan's runtime deadlocks in p11-kit's destructor when
+	# a tool exits.
+	conf="$dir/slapd.conf"
+	if [ -n "${UM_SLAPD_PRELOAD:-}" ]; then
+		conf="$dir/slapadd.conf"
+		sed "s|$delegate|$top/build/delegate.so|" "$dir/slapd.conf" >"$conf"
+	fi
 	if [ ! -f "$dir/data/data.mdb" ] && [ -n "${UM_SEED_LDIF:-}" ]; then
 		# the other nodes of a cluster: provider 1's slapcat, entryUUID and
 		# entryCSN included, so that every node starts from the same entries
-		slapadd -q -w -f "$dir/slapd.conf" -b "$suffix" -l "$UM_SEED_LDIF" >"$dir/slapadd.log" 2>&1 ||
+		slapadd -q -w -f "$conf" -b "$suffix" -l "$UM_SEED_LDIF" >"$dir/slapadd.log" 2>&1 ||
 			{ rm -f "$dir/data/"*.mdb; cat "$dir/slapadd.log" >&2; die "loading the seed failed"; }
 	fi
 	if [ ! -f "$dir/data/data.mdb" ]; then
@@ -122,14 +131,6 @@ setup() {
 			fi
 		} >"$dir/load.ldif"
 		# slapadd runs without the overlays: the seed is trusted data.
-		# With a sanitized overlay, slapadd (which runs no overlay code but
-		# parses its configuration) uses the plain build: ASan's runtime
-		# deadlocks in p11-kit's destructor when a tool exits.
-		conf="$dir/slapd.conf"
-		if [ -n "${UM_SLAPD_PRELOAD:-}" ]; then
-			conf="$dir/slapadd.conf"
-			sed "s|$delegate|$top/build/delegate.so|" "$dir/slapd.conf" >"$conf"
-		fi
 		slapadd -q -f "$conf" -b "$suffix" -l "$dir/load.ldif" >"$dir/slapadd.log" 2>&1 ||
 			{ rm -f "$dir/data/"*.mdb; cat "$dir/slapadd.log" >&2; die "loading the base tree failed"; }
 	fi
