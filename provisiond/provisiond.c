@@ -41,6 +41,7 @@ struct provisiond {
 	struct backoff run_backoff; /* a run that failed for another reason */
 	char server[64];            /* which of uri's servers answered (a cluster) */
 	uint64_t failback_due;      /* next look for the first of uri's servers */
+	unsigned failback_ms;       /* the look's interval while it does not answer */
 	int sfd, tfd;
 	uint64_t watchdog_ms; /* ping interval; 0: no watchdog */
 	uint64_t watchdog_next;
@@ -70,8 +71,12 @@ struct source_state {
 	int full_wanted;
 };
 
-/* How often a provisiond failed over looks for its preferred provider. */
-#define FAILBACK_MS 5000
+/* When a provisiond failed over looks for its preferred provider: FAILBACK_MS
+ * after connecting, then twice as long each time it does not answer, up to
+ * FAILBACK_MAX_MS; a probe waits FAILBACK_PROBE_S for it. */
+#define FAILBACK_MS      5000
+#define FAILBACK_MAX_MS  60000
+#define FAILBACK_PROBE_S 2
 
 static struct provisiond *pd_global;
 
@@ -270,8 +275,8 @@ static int connect_all(struct provisiond *pd)
 	if (pd->dirty.users.n || pd->dirty.delegations.n)
 		pd->batch_due = now_ms() + (uint64_t)pd->conf->batch_ms;
 	ldapconn_server(pd->server, sizeof(pd->server), pd->ld);
-	/* several providers: after this connection, once, and while on
-	 * another than the first, every FAILBACK_MS (failback_check) */
+	/* several providers: is this the first? (failback_check) */
+	pd->failback_ms = 0;
 	pd->failback_due = strchr(pd->conf->uri, ' ') ? now_ms() + FAILBACK_MS : 0;
 	{
 		char sync_server[64];
@@ -666,29 +671,42 @@ static int sources_once(struct config *conf, const char *force_id)
 }
 
 /*
- * Failed over to another of uri's servers (DESIGN §5): every FAILBACK_MS,
- * is the first one that answers now another one (the preferred provider is
- * back)? Then reconnect, resuming from the cookie. Every provisiond thus
- * writes through the same provider whenever it can: their writes do not
- * race across providers, and a recovery mail's claim (mail.c) is decided
- * by one server.
+ * Failed over to another of uri's servers (DESIGN §5): is the first one
+ * back? A probe connects to it alone, with a short timeout (the loop waits
+ * meanwhile), first FAILBACK_MS after the connection, then slower while it
+ * does not answer. Back, provisiond reconnects, resuming from the cookie.
+ * Every provisiond thus writes through the same provider whenever it can:
+ * their writes do not race across providers, and a recovery mail's claim
+ * (mail.c) is decided by one server.
  */
 static void failback_check(struct provisiond *pd)
 {
-	char first[64];
+	char first_uri[512], first[64];
 	LDAP *probe = NULL;
+	size_t len = strcspn(pd->conf->uri, " ");
 
 	if (pd->ld == NULL || pd->failback_due == 0 || pd->failback_due > now_ms())
 		return;
-	pd->failback_due = now_ms() + FAILBACK_MS;
-	if (ldapconn_open(&probe, pd->conf) != LDAP_SUCCESS)
-		return;
-	ldapconn_server(first, sizeof(first), probe);
-	ldapconn_close(probe);
-	if (strcmp(first, pd->server) == 0) {
-		pd->failback_due = 0; /* on the first that answers: until the next connection */
+	if (len >= sizeof(first_uri)) {
+		pd->failback_due = 0;
 		return;
 	}
+	memcpy(first_uri, pd->conf->uri, len);
+	first_uri[len] = '\0';
+	if (ldapconn_open_as(&probe, first_uri, pd->conf->bind_dn, pd->conf->password_file,
+	                     FAILBACK_PROBE_S) != LDAP_SUCCESS) {
+		pd->failback_ms = pd->failback_ms ? pd->failback_ms * 2 : FAILBACK_MS;
+		if (pd->failback_ms > FAILBACK_MAX_MS)
+			pd->failback_ms = FAILBACK_MAX_MS;
+		pd->failback_due = now_ms() + pd->failback_ms;
+		return;
+	}
+	ldapconn_server(first, sizeof(first), probe);
+	ldapconn_close(probe);
+	pd->failback_ms = 0;
+	pd->failback_due = 0; /* on the first: until the next connection */
+	if (strcmp(first, pd->server) == 0)
+		return;
 	log_info("%s answers again, before %s: reconnecting", first, pd->server);
 	sync_free(pd->sync);
 	pd->sync = NULL;

@@ -490,6 +490,9 @@ def test_provider_1_killed_mid_load(cluster, orgs):
     print("\nprovider 1 killed: first write done on provider 2 %.0f ms after the kill "
           "(%d in all), provisiond connected to provider 2 after %.0f ms"
           % ((after_kill[0][1] - t_kill) * 1000, len(after_kill), pd_failover * 1000))
+    # provisiond looks for provider 1 (and finds it down) before it is back
+    cluster.pd_wait(r"ldap://127\.0\.0\.1:3891: \w+ as cn=provisiond", since + m.start(),
+                    timeout=30)
     # provider 1 back: it catches up, nothing lost
     t_back = time.time()
     back = os.path.getsize(cluster.pd_log)
