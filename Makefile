@@ -41,7 +41,7 @@ FUZZ_SRC   := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BIN   := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 FUZZ_SECONDS ?= 30
 
-.PHONY: check-rules all deps lib overlay unit integration e2e test run stop asan fuzz bench clean schema-ldif check-format
+.PHONY: check-rules all deps lib overlay unit integration e2e test run run-cluster stop asan fuzz bench clean schema-ldif check-format
 
 all: $(LIBRIGHTS) $(DELEGATE) $(PWCHECK) $(PROVISIOND) $(UMCTL)
 
@@ -141,8 +141,13 @@ fuzz: deps
 run: deps all
 	sh scripts/run.sh start
 
+# DESIGN §6: two providers and a read-only replica (scripts/cluster.sh)
+run-cluster: deps all
+	sh scripts/cluster.sh start
+
 stop:
-	sh scripts/run.sh stop
+	sh scripts/cluster.sh stop
+	[ ! -d "$${UM_RUN:-run}" ] || sh scripts/run.sh stop
 
 bench: deps all
 	sh bench/run.sh

@@ -194,24 +194,40 @@ static Modifications *recovery_mod(Modifications **list, AttributeDescription *a
 	return m;
 }
 
-static int recovery_modify(recovery_ctx *rc, Entry *e, Modifications *mods)
+/*
+ * The write on *ep, which is released first and read again after (NULL if
+ * it is gone): an entry held pins this thread's LMDB read snapshot, and the
+ * internal write's own readers, syncprov first, shared it. syncprov then
+ * sent the providers and replicas of a cluster the entry as it was before
+ * the write under the write's CSN, one change late: the last write of a
+ * series (a third recovery request, a redeemed token) never reached them.
+ */
+static int recovery_modify(recovery_ctx *rc, Entry **ep, Modifications *mods)
 {
 	Operation nop;
 	SlapReply nrs = {REP_RESULT};
 	slap_callback cb = {NULL, slap_null_cb, NULL, NULL};
+	struct berval dn, ndn;
 
+	ber_dupbv(&dn, &(*ep)->e_name);
+	ber_dupbv(&ndn, &(*ep)->e_nname);
+	be_entry_release_r(rc->op, *ep);
+	*ep = NULL;
 	recovery_op_init(&nop, rc, &cb);
 	nop.o_tag = LDAP_REQ_MODIFY;
-	nop.o_req_dn = e->e_name;
-	nop.o_req_ndn = e->e_nname;
+	nop.o_req_dn = dn;
+	nop.o_req_ndn = ndn;
 	nop.orm_modlist = mods;
 	nop.orm_no_opattrs = 0;
 	nop.orm_increment = 0;
 	nop.o_bd->be_modify(&nop, &nrs);
 	if (nrs.sr_err != LDAP_SUCCESS)
 		Debug(LDAP_DEBUG_ANY, "%s delegate: recovery: modify %s failed: %d %s\n",
-		      rc->op->o_log_prefix, e->e_name.bv_val, nrs.sr_err,
-		      nrs.sr_text ? nrs.sr_text : "");
+		      rc->op->o_log_prefix, dn.bv_val, nrs.sr_err, nrs.sr_text ? nrs.sr_text : "");
+	if (be_entry_get_rw(rc->op, &ndn, NULL, NULL, 0, ep) != LDAP_SUCCESS)
+		*ep = NULL;
+	ber_memfree(dn.bv_val);
+	ber_memfree(ndn.bv_val);
 	return nrs.sr_err;
 }
 
@@ -322,31 +338,53 @@ static void recovery_pad(long start, int wrote)
 }
 
 /* Rule of §3.3 per user: at most reset_limit requests an hour; returns 0
- * when this one is over the limit, else records it in *mods. */
+ * when this one is over the limit, else records it in *mods. Each request
+ * is its own value, to the microsecond: a multi-valued attribute holds no
+ * value twice, and a value stored twice (two requests in one second, as
+ * the overlay once wrote them) stops syncrepl on every other node of a
+ * cluster ("value provided more than once", the entry refused and the
+ * session retried for ever). */
 static int recovery_rate_ok(delegate_info *di, Entry *e, Modifications **mods, time_t now)
 {
 	Attribute *a = attr_find(e->e_attrs, delegate_ad.reset_requested);
-	char cut[LDAP_LUTIL_GENTIME_BUFSIZE], stamp[LDAP_LUTIL_GENTIME_BUFSIZE];
+	char cut[LDAP_LUTIL_GENTIME_BUFSIZE], whole[LDAP_LUTIL_GENTIME_BUFSIZE], stamp[48];
+	MatchingRule *mr = delegate_ad.reset_requested->ad_type->sat_equality;
+	struct timespec ts;
 	Modifications *m;
-	unsigned recent = 0;
+	unsigned recent = 0, i;
 	BerVarray v;
+	int seen;
 
 	recovery_time(cut, now - RECOVERY_WINDOW);
-	recovery_time(stamp, now);
+	recovery_time(whole, now);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(stamp, sizeof(stamp), "%.14s.%06dZ", whole, (int)(ts.tv_nsec / 1000));
 	m = recovery_mod(mods, delegate_ad.reset_requested, LDAP_MOD_REPLACE, stamp);
-	/* generalizedTime of one format compares as text */
+	/* generalizedTime compares as text to the second ("." sorts before
+	 * "Z", so a value of the same second with a fraction sorts first) */
 	for (v = a ? a->a_vals : NULL; v && v->bv_val; v++) {
 		if (strcmp(v->bv_val, cut) <= 0)
 			continue;
 		recent++;
+		for (seen = 0, i = 0; i < m->sml_numvals && !seen; i++)
+			seen = bvmatch(&m->sml_values[i], v);
+		if (seen)
+			continue; /* counted, not stored twice */
 		m->sml_values = ch_realloc(m->sml_values, (m->sml_numvals + 2) * sizeof(*v));
 		ber_dupbv(&m->sml_values[m->sml_numvals++], v);
 		BER_BVZERO(&m->sml_values[m->sml_numvals]);
 	}
 	if (m->sml_nvalues) {
+		/* normalised one by one: generalizedTimeNormalize trims a
+		 * fraction's trailing zeros */
 		ber_bvarray_free(m->sml_nvalues);
-		m->sml_nvalues = NULL;
-		ber_bvarray_dup_x(&m->sml_nvalues, m->sml_values, NULL);
+		m->sml_nvalues = ch_calloc(m->sml_numvals + 1, sizeof(struct berval));
+		for (i = 0; i < m->sml_numvals; i++)
+			if (mr->smr_normalize(SLAP_MR_VALUE_OF_ATTRIBUTE_SYNTAX,
+			                      delegate_ad.reset_requested->ad_type->sat_syntax, mr,
+			                      &m->sml_values[i], &m->sml_nvalues[i],
+			                      NULL) != LDAP_SUCCESS)
+				ber_dupbv(&m->sml_nvalues[i], &m->sml_values[i]);
 	}
 	return recent < di->reset_limit;
 }
@@ -469,8 +507,16 @@ static int recovery_account(recovery_ctx *rc, struct berval *ndn, struct berval 
 			recovery_mod(&mods, delegate_ad.reset_failures, SLAP_MOD_SOFTDEL, NULL);
 		}
 		*wrote = 1;
-		if (recovery_modify(rc, e, mods) != LDAP_SUCCESS)
+		if (recovery_modify(rc, &e, mods) != LDAP_SUCCESS)
 			ok = 0;
+		/* read again: what pointed into the entry released */
+		if (!e) {
+			ldap_pvt_thread_mutex_unlock(&recovery_mutex);
+			ok = 0;
+			goto done;
+		}
+		recovery_value(e, delegate_ad.uid, &uid);
+		recovery_value(e, delegate_ad.mail, &mail);
 	}
 	ldap_pvt_thread_mutex_unlock(&recovery_mutex);
 	if (be_entry_get_rw(rc->op, &t.org_ndn, NULL, NULL, 0, &org) == LDAP_SUCCESS && org) {
@@ -510,8 +556,25 @@ done:
 	OPENSSL_cleanse(token, sizeof(token));
 	if (mods)
 		slap_mods_free(mods, 1);
-	be_entry_release_r(rc->op, e);
+	if (e)
+		be_entry_release_r(rc->op, e);
 	return ok;
+}
+
+/* A read-only replica (DESIGN §5: a single-provider shadow, updateref)
+ * writes nothing of its own: its internal writes would land in its copy
+ * alone, the token and the mail never reaching a provider nor provisiond,
+ * under the same "a mail is on its way". A recovery request and a redeemed
+ * token are referred to the providers (slapo-chain may follow it). */
+static int recovery_refer(SlapReply *rs, delegate_info *di)
+{
+	if (di->be->be_update_refs) {
+		/* a copy: the frontend frees what an extended operation refers to */
+		ber_bvarray_dup_x(&rs->sr_ref, di->be->be_update_refs, NULL);
+		return LDAP_REFERRAL;
+	}
+	rs->sr_text = "a read-only replica: ask a provider";
+	return LDAP_UNWILLING_TO_PERFORM;
 }
 
 static int delegate_recovery_extop(Operation *op, SlapReply *rs)
@@ -549,6 +612,8 @@ static int delegate_recovery_extop(Operation *op, SlapReply *rs)
 		rs->sr_text = "a username or a mail address is required";
 		return LDAP_PROTOCOL_ERROR;
 	}
+	if (SLAP_SINGLE_SHADOW(di->be))
+		return recovery_refer(rs, di);
 	memcpy(idbuf, id.bv_val, id.bv_len);
 	idbuf[id.bv_len] = '\0';
 	id.bv_val = idbuf;
@@ -667,7 +732,7 @@ static int recovery_redeem(Operation *op, SlapReply *rs, delegate_info *di, stru
 			snprintf(failures, sizeof(failures), "%d", n);
 			recovery_mod(&mods, delegate_ad.reset_failures, LDAP_MOD_REPLACE, failures);
 		}
-		recovery_modify(&rc, e, mods);
+		recovery_modify(&rc, &e, mods);
 		goto invalid;
 	}
 	if (!recovery_value(e, delegate_ad.reset_token_expiry, &v) || strcmp(v.bv_val, now) <= 0 ||
@@ -689,7 +754,7 @@ static int recovery_redeem(Operation *op, SlapReply *rs, delegate_info *di, stru
 	recovery_mod(&mods, delegate_ad.reset_token_hash, SLAP_MOD_SOFTDEL, NULL);
 	recovery_mod(&mods, delegate_ad.reset_token_expiry, SLAP_MOD_SOFTDEL, NULL);
 	recovery_mod(&mods, delegate_ad.reset_failures, SLAP_MOD_SOFTDEL, NULL);
-	code = recovery_modify(&rc, e, mods);
+	code = recovery_modify(&rc, &e, mods);
 	if (code != LDAP_SUCCESS)
 		rs->sr_text = "the password could not be changed";
 	goto cleanup;
@@ -749,6 +814,8 @@ static int delegate_passwd_extop(Operation *op, SlapReply *rs)
 	op->o_tmpfree(ndn.bv_val, op->o_tmpmemctx);
 	if (!mine)
 		return passwd_extop(op, rs);
+	if (SLAP_SINGLE_SHADOW(di->be))
+		return recovery_refer(rs, di);
 	return recovery_redeem(op, rs, di, &id, &oldpw, &newpw);
 }
 

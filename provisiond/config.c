@@ -110,19 +110,35 @@ static void check_keys_all(struct checker *c, const ytree_node *root)
 			                           config_keys[i].name));
 }
 
+/* One URL, or several separated by spaces (DESIGN §5: the providers of a
+ * cluster), as ldap_initialize(3) takes them: tried in order at every
+ * connection. */
 static int get_uri(char **out, struct checker *c, const ytree_node *n)
 {
 	LDAPURLDesc *lud = NULL;
-	int rc = ytree_get_string(out, &c->ld, n, "\"uri\"");
+	char *copy = NULL, *one, *save = NULL;
+	int rc = ytree_get_string(out, &c->ld, n, "\"uri\""), count = 0;
 
 	if (rc != RIGHTS_OK)
 		return rc;
-	if (ldap_url_parse(*out, &lud) != LDAP_URL_SUCCESS ||
-	    (strcmp(lud->lud_scheme, "ldap") != 0 && strcmp(lud->lud_scheme, "ldaps") != 0 &&
-	     strcmp(lud->lud_scheme, "ldapi") != 0))
+	if ((copy = strdup(*out)) == NULL)
+		return ytree_fail(&c->ld, n, "out of memory");
+	for (one = strtok_r(copy, " ", &save); rc == RIGHTS_OK && one != NULL;
+	     one = strtok_r(NULL, " ", &save), count++) {
+		if (ldap_url_parse(one, &lud) != LDAP_URL_SUCCESS ||
+		    (strcmp(lud->lud_scheme, "ldap") != 0 &&
+		     strcmp(lud->lud_scheme, "ldaps") != 0 &&
+		     strcmp(lud->lud_scheme, "ldapi") != 0))
+			rc = ytree_fail(&c->ld, n,
+			                "\"uri\" must be ldap://, ldaps:// or ldapi:// URLs, "
+			                "separated by spaces");
+		if (lud != NULL)
+			ldap_free_urldesc(lud);
+		lud = NULL;
+	}
+	if (rc == RIGHTS_OK && count == 0)
 		rc = ytree_fail(&c->ld, n, "\"uri\" must be an ldap://, ldaps:// or ldapi:// URL");
-	if (lud != NULL)
-		ldap_free_urldesc(lud);
+	free(copy);
 	if (rc != RIGHTS_OK) {
 		free(*out);
 		*out = NULL;

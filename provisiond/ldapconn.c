@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -122,8 +125,9 @@ int ldapconn_open_as(LDAP **out, const char *uri, const char *bind_dn, const cha
 	if (rc != LDAP_SUCCESS)
 		goto fail;
 	where = "setting options";
-	/* no referrals to chase: provisiond writes one provider (DESIGN §5);
-	 * keepalive notices a provider that vanished without closing */
+	/* no referrals to chase: provisiond writes to a provider (DESIGN §5),
+	 * the first of uri's list that answers; keepalive notices a provider
+	 * that vanished without closing */
 	if ((rc = ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &v3)) != LDAP_OPT_SUCCESS ||
 	    (rc = ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &tv)) != LDAP_OPT_SUCCESS ||
 	    (rc = ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv)) != LDAP_OPT_SUCCESS ||
@@ -185,6 +189,31 @@ int ldapconn_fd(LDAP *ld)
 	if (ld == NULL || ldap_get_option(ld, LDAP_OPT_DESC, &fd) != LDAP_OPT_SUCCESS)
 		return -1;
 	return fd;
+}
+
+/* Which of the URIs answered (libldap tries them in order): the peer's
+ * address, "local" for ldapi://, "?" when not connected. */
+void ldapconn_server(char *buf, size_t len, LDAP *ld)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[INET6_ADDRSTRLEN];
+	int fd = ldapconn_fd(ld);
+
+	snprintf(buf, len, "?");
+	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &sl) != 0)
+		return;
+	if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		snprintf(buf, len, "%s:%u", host, (unsigned)ntohs(in->sin_port));
+	} else if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		snprintf(buf, len, "[%s]:%u", host, (unsigned)ntohs(in6->sin6_port));
+	} else {
+		snprintf(buf, len, "local");
+	}
 }
 
 int ldapconn_errno(LDAP *ld)

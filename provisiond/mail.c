@@ -4,8 +4,10 @@
  * ou=mail,ou=system; provisiond sends it through libcurl's SMTP (smtp://,
  * smtps://, STARTTLS, AUTH) to the configured relay, or, with no relay
  * (the `make run` default), drops it into a maildir so the flow works out
- * of the box; then deletes the entry. A mail that cannot be sent stays
- * queued for the next run. The overlay seals every body to provisiond's
+ * of the box. Each mail is claimed before it is sent: the delete of its
+ * queue entry succeeds for one provisiond only, so two of them (a cluster,
+ * DESIGN §5) never send it twice; a mail that then cannot be sent is put
+ * back in the queue for the next run. The overlay seals every body to provisiond's
  * key (lib/seal.h, mail-key): it is opened here, just before sending, and
  * the clear text exists nowhere else.
  */
@@ -284,14 +286,43 @@ static char *mail_body_open(EVP_PKEY **key, int *key_tried, const struct mail_re
 	return clear;
 }
 
+/* Back in the queue after a failed send: the same entry, for the next run
+ * (of this provisiond or another one). */
+static void mail_requeue(LDAP *ld, const char *dn, char *cn, char *to, char *subject, char *body)
+{
+	char *oc_v[] = {"umMail", NULL}, *cn_v[] = {cn, NULL}, *mail_v[] = {to, NULL};
+	char *subj_v[] = {subject, NULL}, *body_v[] = {body, NULL};
+	LDAPMod oc = {LDAP_MOD_ADD, "objectClass", {oc_v}}, m_cn = {LDAP_MOD_ADD, "cn", {cn_v}};
+	LDAPMod m_mail = {LDAP_MOD_ADD, "mail", {mail_v}};
+	LDAPMod m_subj = {LDAP_MOD_ADD, "umMailSubject", {subj_v}};
+	LDAPMod m_body = {LDAP_MOD_ADD, "umMailBody", {body_v}};
+	LDAPMod *mods[] = {&oc, &m_cn, &m_mail, &m_subj, &m_body, NULL};
+	int rc = ldap_add_ext_s(ld, dn, mods, NULL, NULL);
+
+	if (rc != LDAP_SUCCESS)
+		log_warnx("mail: %s not sent and not queued again: %s", dn, ldap_err2string(rc));
+}
+
+/*
+ * Claim, then send: at most once. The delete is the claim: with two
+ * provisiond on one provider only one delete succeeds (the other gets
+ * noSuchObject and skips the mail). What the claim does not cover: two
+ * provisiond writing to two different providers (one failed over while
+ * the other did not) may both delete within the replication lag, and both
+ * send; and a provisiond that dies between its delete and the send loses
+ * that mail (the user asks again: the request answers the same every time,
+ * manual §3.3). Sending first and deleting after would be at least once
+ * instead: a duplicate on every crash or failover; a token mail sent twice
+ * is worse than one lost.
+ */
 int mail_queue_run(LDAP *ld, const struct config *conf, const struct mail_relay *relay,
                    const char *queue_dn)
 {
-	static char *attrs[] = {"mail", "umMailSubject", "umMailBody", NULL};
+	static char *attrs[] = {"cn", "mail", "umMailSubject", "umMailBody", NULL};
 	LDAPMessage *res = NULL, *e;
 	struct timeval tv = {conf->timeout, 0};
 	EVP_PKEY *key = NULL;
-	int rc, sent = 0, kept = 0, key_tried = 0;
+	int rc, sent = 0, kept = 0, key_tried = 0, claimed = 0;
 
 	rc = ldap_search_ext_s(ld, queue_dn, LDAP_SCOPE_ONELEVEL, "(objectClass=umMail)", attrs, 0,
 	                       NULL, NULL, &tv, 1000, &res);
@@ -305,6 +336,7 @@ int mail_queue_run(LDAP *ld, const struct config *conf, const struct mail_relay 
 	}
 	for (e = ldap_first_entry(ld, res); e; e = ldap_next_entry(ld, e)) {
 		char *dn = ldap_get_dn(ld, e);
+		char *cn = mail_value(ld, e, "cn");
 		char *to = mail_value(ld, e, "mail");
 		char *subject = mail_value(ld, e, "umMailSubject");
 		char *body = mail_value(ld, e, "umMailBody");
@@ -313,17 +345,29 @@ int mail_queue_run(LDAP *ld, const struct config *conf, const struct mail_relay 
 		if (dn && to && body &&
 		    !(clear = mail_body_open(&key, &key_tried, relay, to, body)))
 			log_warnx("mail: %s cannot be opened with mail-key: kept", dn);
-		if (dn && to && subject && clear &&
-		    mail_send(relay, conf->timeout, to, subject, clear) == 0) {
-			rc = ldap_delete_ext_s(ld, dn, NULL, NULL);
-			if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT)
-				log_warnx("mail: sent but not removed from the queue: %s: %s", dn,
-				          ldap_err2string(rc));
+		if (!(dn && cn && to && subject && clear)) {
+			kept++;
+			goto next;
+		}
+		rc = ldap_delete_ext_s(ld, dn, NULL, NULL);
+		if (rc == LDAP_NO_SUCH_OBJECT) {
+			claimed++; /* another provisiond's */
+			goto next;
+		}
+		if (rc != LDAP_SUCCESS) {
+			log_warnx("mail: %s not claimed: %s: kept", dn, ldap_err2string(rc));
+			kept++;
+			goto next;
+		}
+		if (mail_send(relay, conf->timeout, to, subject, clear) == 0) {
 			sent++;
 		} else {
+			mail_requeue(ld, dn, cn, to, subject, body);
 			kept++;
 		}
+	next:
 		ldap_memfree(dn);
+		free(cn);
 		free(to);
 		free(subject);
 		free(body);
@@ -334,7 +378,8 @@ int mail_queue_run(LDAP *ld, const struct config *conf, const struct mail_relay 
 	}
 	EVP_PKEY_free(key);
 	ldap_msgfree(res);
-	if (sent || kept)
-		log_info("mail: %d sent, %d kept for the next run", sent, kept);
+	if (sent || kept || claimed)
+		log_info("mail: %d sent, %d kept for the next run, %d sent by another provisiond",
+		         sent, kept, claimed);
 	return LDAP_SUCCESS;
 }

@@ -39,6 +39,9 @@ struct provisiond {
 	char *cookie;               /* the last cookie whose notifications are all applied */
 	struct backoff backoff;     /* connecting */
 	struct backoff run_backoff; /* a run that failed for another reason */
+	char server[64];            /* which of uri's servers answered (a cluster) */
+	uint64_t failback_due;      /* next look for the first of uri's servers */
+	unsigned failback_ms;       /* the look's interval while it does not answer */
 	int sfd, tfd;
 	uint64_t watchdog_ms; /* ping interval; 0: no watchdog */
 	uint64_t watchdog_next;
@@ -67,6 +70,13 @@ struct source_state {
 	uint64_t pending_due;
 	int full_wanted;
 };
+
+/* When a provisiond failed over looks for its preferred provider: FAILBACK_MS
+ * after connecting, then twice as long each time it does not answer, up to
+ * FAILBACK_MAX_MS; a probe waits FAILBACK_PROBE_S for it. */
+#define FAILBACK_MS      5000
+#define FAILBACK_MAX_MS  60000
+#define FAILBACK_PROBE_S 2
 
 static struct provisiond *pd_global;
 
@@ -180,7 +190,10 @@ static void disconnect(struct provisiond *pd, int rc)
 {
 	if (pd->ld == NULL && pd->sync == NULL)
 		return;
-	log_warnx("lost %s (%s): reconnecting", pd->conf->uri, ldap_err2string(rc));
+	/* DESIGN §5: with several providers in uri the next connection
+	 * fails over to the first that answers */
+	log_warnx("lost %s (%s): reconnecting", pd->server[0] ? pd->server : pd->conf->uri,
+	          ldap_err2string(rc));
 	sync_free(pd->sync);
 	pd->sync = NULL;
 	ldapconn_close(pd->ld);
@@ -261,7 +274,20 @@ static int connect_all(struct provisiond *pd)
 		goto cleanup;
 	if (pd->dirty.users.n || pd->dirty.delegations.n)
 		pd->batch_due = now_ms() + (uint64_t)pd->conf->batch_ms;
-	log_info("connected to %s as %s", pd->conf->uri, pd->conf->bind_dn);
+	ldapconn_server(pd->server, sizeof(pd->server), pd->ld);
+	/* several providers: is this the first? (failback_check) */
+	pd->failback_ms = 0;
+	pd->failback_due = strchr(pd->conf->uri, ' ') ? now_ms() + FAILBACK_MS : 0;
+	{
+		char sync_server[64];
+		ldapconn_server(sync_server, sizeof(sync_server), sld);
+		if (strcmp(sync_server, pd->server) == 0)
+			log_info("connected to %s (of %s) as %s", pd->server, pd->conf->uri,
+			         pd->conf->bind_dn);
+		else
+			log_info("connected to %s, sync session on %s (of %s) as %s", pd->server,
+			         sync_server, pd->conf->uri, pd->conf->bind_dn);
+	}
 cleanup:
 	free(cookie);
 	return rc;
@@ -647,6 +673,51 @@ static int sources_once(struct config *conf, const char *force_id)
 	return failed ? 1 : 0;
 }
 
+/*
+ * Failed over to another of uri's servers (DESIGN §5): is the first one
+ * back? A probe connects to it alone, with a short timeout (the loop waits
+ * meanwhile), first FAILBACK_MS after the connection, then slower while it
+ * does not answer. Back, provisiond reconnects, resuming from the cookie.
+ * Every provisiond thus writes through the same provider whenever it can:
+ * their writes do not race across providers, and a recovery mail's claim
+ * (mail.c) is decided by one server.
+ */
+static void failback_check(struct provisiond *pd)
+{
+	char first_uri[512], first[64];
+	LDAP *probe = NULL;
+	size_t len = strcspn(pd->conf->uri, " ");
+
+	if (pd->ld == NULL || pd->failback_due == 0 || pd->failback_due > now_ms())
+		return;
+	if (len >= sizeof(first_uri)) {
+		pd->failback_due = 0;
+		return;
+	}
+	memcpy(first_uri, pd->conf->uri, len);
+	first_uri[len] = '\0';
+	if (ldapconn_open_as(&probe, first_uri, pd->conf->bind_dn, pd->conf->password_file,
+	                     FAILBACK_PROBE_S) != LDAP_SUCCESS) {
+		pd->failback_ms = pd->failback_ms ? pd->failback_ms * 2 : FAILBACK_MS;
+		if (pd->failback_ms > FAILBACK_MAX_MS)
+			pd->failback_ms = FAILBACK_MAX_MS;
+		pd->failback_due = now_ms() + pd->failback_ms;
+		return;
+	}
+	ldapconn_server(first, sizeof(first), probe);
+	ldapconn_close(probe);
+	pd->failback_ms = 0;
+	pd->failback_due = 0; /* on the first: until the next connection */
+	if (strcmp(first, pd->server) == 0)
+		return;
+	log_info("%s answers again, before %s: reconnecting", first, pd->server);
+	sync_free(pd->sync);
+	pd->sync = NULL;
+	ldapconn_close(pd->ld);
+	pd->ld = NULL;
+	pd->retry_due = 0;
+}
+
 /* One step of whatever is due; returns the next deadline. */
 static uint64_t loop_step(struct provisiond *pd)
 {
@@ -698,6 +769,9 @@ static uint64_t loop_step(struct provisiond *pd)
 	}
 	if (pd->ld != NULL && pd->sync != NULL && pd->conf->nsources > 0)
 		src_next = sources_step(pd, src_next);
+	failback_check(pd);
+	if (pd->ld == NULL)
+		goto deadlines;
 	if (pd->ld != NULL && pd->sync != NULL)
 		status_ready(pd);
 
@@ -717,6 +791,8 @@ deadlines:
 		next = pd->watchdog_next;
 	if (pd->ld != NULL && pd->mail_due < next)
 		next = pd->mail_due;
+	if (pd->ld != NULL && pd->failback_due != 0 && pd->failback_due < next)
+		next = pd->failback_due;
 	return next;
 }
 

@@ -83,7 +83,8 @@ struct source {
 
 struct config {
 	char *path;          /* provisiond.yaml, for messages */
-	char *uri;           /* ldap:// or ldapi:// of one provider (DESIGN §5) */
+	char *uri;           /* ldap:// or ldapi:// URLs of the providers, space-separated,
+	                      * the first preferred (DESIGN §5) */
 	char *bind_dn;       /* cn=provisiond,ou=system,<suffix> */
 	char *password_file; /* not accessible by others */
 	char *suffix;
@@ -148,6 +149,8 @@ int ldapconn_open_as(LDAP **out, const char *uri, const char *bind_dn, const cha
                      const struct ldapconn_tls *tls, int timeout);
 void ldapconn_close(LDAP *ld);
 int ldapconn_fd(LDAP *ld);
+/* "host:port" of the server ld is connected to (one of several URIs). */
+void ldapconn_server(char *buf, size_t len, LDAP *ld);
 /* The result code of the last failed libldap call on ld. */
 int ldapconn_errno(LDAP *ld);
 /* 1 when rc means the connection is gone (reconnect), not a refusal. */

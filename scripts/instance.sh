@@ -15,7 +15,8 @@
 # UM_NO_BIND_ACL (1: without the dynacl/delegate-bind ACL clause),
 # UM_DELEGATE_EXTRA (delegate-* lines appended to the overlay's section),
 # UM_PROVISIOND_CONF (provisiond.yaml whose remote sources slapd
-# authenticates against; default DIR/provisiond.yaml).
+# authenticates against; default DIR/provisiond.yaml), UM_SEED_LDIF (a
+# slapcat to load instead of the base tree: the nodes of a cluster).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cmd=${1:?usage: instance.sh setup|start|stop DIR [PORT]}
@@ -90,7 +91,27 @@ setup() {
 	elif [ ! -f "$dir/remoteauth.conf" ]; then
 		echo "# no source with authentication: remote" >"$dir/remoteauth.conf"
 	fi
+	# a node of `make run-cluster` finds its replication settings written
+	# by scripts/cluster.sh; a single node says so
+	for f in cluster.conf cluster-db.conf cluster-ppolicy.conf; do
+		[ -f "$dir/$f" ] || echo "# a single node: no replication (scripts/cluster.sh)" >"$dir/$f"
+	done
 	mkdir -p "$dir/data" "$dir/accesslog"
+	# With a sanitized overlay, the tools (slapadd here, slapcat in
+	# cluster.sh; they run no overlay code but parse its configuration) use
+	# the plain build: ASan's runtime deadlocks in p11-kit's destructor when
+	# a tool exits.
+	conf="$dir/slapd.conf"
+	if [ -n "${UM_SLAPD_PRELOAD:-}" ]; then
+		conf="$dir/slapadd.conf"
+		sed "s|$delegate|$top/build/delegate.so|" "$dir/slapd.conf" >"$conf"
+	fi
+	if [ ! -f "$dir/data/data.mdb" ] && [ -n "${UM_SEED_LDIF:-}" ]; then
+		# the other nodes of a cluster: provider 1's slapcat, entryUUID and
+		# entryCSN included, so that every node starts from the same entries
+		slapadd -q -w -f "$conf" -b "$suffix" -l "$UM_SEED_LDIF" >"$dir/slapadd.log" 2>&1 ||
+			{ rm -f "$dir/data/"*.mdb; cat "$dir/slapadd.log" >&2; die "loading the seed failed"; }
+	fi
 	if [ ! -f "$dir/data/data.mdb" ]; then
 		{
 			sed -e "s|@SUFFIX@|$suffix|g" \
@@ -111,14 +132,6 @@ setup() {
 			fi
 		} >"$dir/load.ldif"
 		# slapadd runs without the overlays: the seed is trusted data.
-		# With a sanitized overlay, slapadd (which runs no overlay code but
-		# parses its configuration) uses the plain build: ASan's runtime
-		# deadlocks in p11-kit's destructor when a tool exits.
-		conf="$dir/slapd.conf"
-		if [ -n "${UM_SLAPD_PRELOAD:-}" ]; then
-			conf="$dir/slapadd.conf"
-			sed "s|$delegate|$top/build/delegate.so|" "$dir/slapd.conf" >"$conf"
-		fi
 		slapadd -q -f "$conf" -b "$suffix" -l "$dir/load.ldif" >"$dir/slapadd.log" 2>&1 ||
 			{ rm -f "$dir/data/"*.mdb; cat "$dir/slapadd.log" >&2; die "loading the base tree failed"; }
 	fi

@@ -13,47 +13,16 @@ demo_admin="uid=PRINTSCREENS,ou=users,o=bpost-contract-team,ou=organizations,$su
 pd_pid="$run/provisiond.pid"
 pd_log="$run/provisiond.log"
 
-pd_running() { [ -f "$pd_pid" ] && kill -0 "$(cat "$pd_pid")" 2>/dev/null; }
-
 provisiond_start() {
-	if pd_running; then
+	# a running provisiond keeps its live configuration (DESIGN §6: sources)
+	if sh "$top/scripts/provisiond.sh" running "$pd_pid"; then
 		echo "provisiond already running (pid $(cat "$pd_pid"))"
 		return 0
 	fi
 	sed -e "s|@URI@|ldap://127.0.0.1:$port|g" -e "s|@SUFFIX@|$suffix|g" -e "s|@RUN@|$run|g" \
 		-e "s|@RIGHTS@|${UM_RIGHTS:-$top/config/rights.yaml}|g" \
 		"$top/config/provisiond.yaml.in" >"$run/provisiond.yaml"
-	if ! out=$("$top/build/provisiond" -n -f "$run/provisiond.yaml" 2>&1); then
-		echo "$out" >&2
-		exit 1
-	fi
-	since=1
-	[ -f "$pd_log" ] && since=$(($(wc -c <"$pd_log") + 1))
-	nohup "$top/build/provisiond" -d -f "$run/provisiond.yaml" >>"$pd_log" 2>&1 &
-	echo $! >"$pd_pid"
-	# the first full reconcile: groups and the catalogue are there on return
-	i=0
-	while [ $i -lt 600 ]; do
-		tail -c "+$since" "$pd_log" | grep -q "in sync with" && return 0
-		if ! pd_running; then
-			tail -n 20 "$pd_log" >&2
-			echo "run.sh: provisiond did not start" >&2
-			exit 1
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "run.sh: provisiond is still reconciling, see $pd_log" >&2
-}
-
-provisiond_stop() {
-	pd_running || { rm -f "$pd_pid"; return 0; }
-	pid=$(cat "$pd_pid")
-	kill "$pid" 2>/dev/null || true
-	i=0
-	while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	kill -9 "$pid" 2>/dev/null || true
-	rm -f "$pd_pid"
+	sh "$top/scripts/provisiond.sh" start "$run/provisiond.yaml" "$pd_pid" "$pd_log"
 }
 
 case "${1:-start}" in
@@ -90,7 +59,7 @@ ENV
 	;;
 stop)
 	sh "$top/scripts/web.sh" stop "$run"
-	provisiond_stop
+	sh "$top/scripts/provisiond.sh" stop "$pd_pid"
 	sh "$top/scripts/instance.sh" stop "$run"
 	echo "portal-um stopped"
 	;;
