@@ -696,7 +696,7 @@ static void failback_check(struct provisiond *pd)
 	}
 	memcpy(first_uri, pd->conf->uri, len);
 	first_uri[len] = '\0';
-	if (ldapconn_open_as(&probe, first_uri, pd->conf->bind_dn, pd->conf->password_file,
+	if (ldapconn_open_as(&probe, first_uri, pd->conf->bind_dn, pd->conf->password_file, NULL,
 	                     FAILBACK_PROBE_S) != LDAP_SUCCESS) {
 		pd->failback_ms = pd->failback_ms ? pd->failback_ms * 2 : FAILBACK_MS;
 		if (pd->failback_ms > FAILBACK_MAX_MS)
