@@ -68,11 +68,12 @@ class Server:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def vm_hwm(pid):
-    """peak resident set size of a process, in MiB (/proc/PID/status)"""
+def proc_mb(pid, key="VmHWM"):
+    """a size of /proc/PID/status in MiB: VmHWM (peak resident), RssAnon
+    (heap: resident and not file pages, e.g. of a mapped database)"""
     with open("/proc/%d/status" % pid) as f:
         for line in f:
-            if line.startswith("VmHWM:"):
+            if line.startswith(key + ":"):
                 return int(line.split()[1]) / 1024.0
     return None
 

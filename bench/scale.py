@@ -39,7 +39,7 @@ def du_mb(path):
 def provisiond_run(server, name, timeout):
     """one provisiond until its first full reconcile is done: figures"""
     proc, log, wall = bench.start_provisiond(server, name, timeout, verbose=True)
-    rss = bench.vm_hwm(proc.pid)
+    rss = bench.proc_mb(proc.pid)
     proc.terminate()
     proc.wait(60)
     text = open(log).read()
@@ -80,12 +80,13 @@ def one_size(users, work, args):
     try:
         for name, fn in bench.workloads(args.loops // 4, args.adds // 4):
             fn(s, 1)
-        r["slapd_rss_workload_mb"] = round(bench.vm_hwm(s.pid), 1)
+        r["slapd_rss_workload_mb"] = round(bench.proc_mb(s.pid), 1)
         r["first"] = provisiond_run(s, "first", args.timeout)
         print("   provisiond first run: %s" % r["first"], flush=True)
         r["steady"] = provisiond_run(s, "steady", args.timeout)
         print("   provisiond, nothing to change: %s" % r["steady"], flush=True)
-        r["slapd_rss_mb"] = round(bench.vm_hwm(s.pid), 1)
+        r["slapd_rss_mb"] = round(bench.proc_mb(s.pid), 1)
+        r["slapd_anon_mb"] = round(bench.proc_mb(s.pid, "RssAnon"), 1)
     finally:
         s.stop()
         if not args.keep:
@@ -130,7 +131,9 @@ def table(results):
         row("callgrind %s: ratio (instr. with)" % w, cells)
     row("slapd peak RSS after the workloads", ["%.0f MB" % r["slapd_rss_workload_mb"]
                                                for r in results])
-    row("slapd peak RSS after the reconciles", ["%.0f MB" % r["slapd_rss_mb"] for r in results])
+    row("slapd peak RSS after the reconciles (heap)",
+        ["%.0f MB (%s)" % (r["slapd_rss_mb"], fmt(r.get("slapd_anon_mb"), "%.0f MB"))
+         for r in results])
     row("provisiond first run: reconcile (changes)",
         ["%s s (%s)%s" % (fmt(r["first"]["reconcile_s"]), r["first"]["changes"],
                           " projected by gen.py" if r["projected"] else "") for r in results])
@@ -154,7 +157,13 @@ def main():
     ap.add_argument("--work", default=os.environ.get("TMPDIR", "/tmp"),
                     help="where the databases go (several GB at 1M)")
     ap.add_argument("--keep", action="store_true", help="keep the databases")
+    ap.add_argument("--table", nargs="+", metavar="JSON",
+                    help="only print one table of these runs' results (bench/results/)")
     args = ap.parse_args()
+    if args.table:
+        results = [r for path in args.table for r in json.load(open(path))["results"]]
+        print(table(sorted(results, key=lambda r: r["users"])))
+        return
     os.makedirs(os.path.join(bench.TOP, "bench", "results"), exist_ok=True)
     out = os.path.join(bench.TOP, "bench", "results",
                        "scale-%s" % time.strftime("%Y%m%d-%H%M%S"))
