@@ -71,7 +71,8 @@ class Generator:
         self.users = users
         self.projected = projected
         self.pw = pw_hash
-        self.norgs = orgs or max(10, users // 25)
+        # at least 2 users an organisation: the first holds bench.py's two
+        self.norgs = max(1, min(orgs or max(10, users // 25), users // 2))
         self.nrouters = max(1, self.norgs // 500)
         self.rng = random.Random(seed)
         self.tmp = tempfile.mkdtemp(prefix="portal-um-gen-") if projected else None
