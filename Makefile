@@ -41,7 +41,7 @@ FUZZ_SRC   := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BIN   := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 FUZZ_SECONDS ?= 30
 
-.PHONY: check-rules all deps lib overlay unit integration e2e test run run-cluster stop asan fuzz bench clean schema-ldif check-format
+.PHONY: check-rules all deps lib overlay unit integration e2e test run run-cluster stop asan fuzz bench bench-scale clean schema-ldif check-format
 
 all: $(LIBRIGHTS) $(DELEGATE) $(PWCHECK) $(PROVISIOND) $(UMCTL)
 
@@ -151,6 +151,11 @@ stop:
 
 bench: deps all
 	sh bench/run.sh
+
+# issue 10: 1k to 1M users on one machine (bench/scale.py; README Performance)
+SIZES ?= 1000 100000 1000000
+bench-scale: deps all
+	sh bench/run.sh --scale $(SIZES)
 
 schema-ldif:
 	sh scripts/schema2ldif.sh > schema/um.ldif

@@ -16,11 +16,13 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gen  # noqa: E402
+
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 PROGS = os.path.join(TOP, "build", "openldap", "tests", "progs")
-SUFFIX = "dc=portal,dc=example"
-ORGS = "ou=organizations," + SUFFIX
-PW = "Bench-Pass-1"  # TEST-ONLY bench users' password
+ORGS = gen.ORGS
+PW = gen.PW
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -30,56 +32,25 @@ def free_port():
         return s.getsockname()[1]
 
 
-def ssha(pw):
-    return subprocess.run(["slappasswd", "-h", "{SSHA}", "-s", pw], check=True,
-                          capture_output=True, text=True).stdout.strip()
-
-
-def gen_ldif(path, users, orgs=10):
-    """users spread over `orgs` customer organisations, each with an admin
-    holding every e-MassPost right the grants use, every user one grant."""
-    h = ssha(PW)
-    per = max(1, users // orgs)
-    with open(path, "w") as f:
-        for o in range(orgs):
-            org = "o=bench%02d,%s" % (o, ORGS)
-            f.write("dn: %s\nobjectClass: organization\nobjectClass: umOrganization\n"
-                    "o: bench%02d\numOrgKind: customer\n\n" % (org, o))
-            for ou in ("users", "billing", "contracts", "delegations"):
-                f.write("dn: ou=%s,%s\nobjectClass: organizationalUnit\nou: %s\n\n"
-                        % (ou, org, ou))
-            for b in ("B1", "B2"):
-                f.write("dn: umBillingId=%s,ou=billing,%s\nobjectClass: umBillingAddress\n"
-                        "umBillingId: %s\ncn: billing %s\n\n" % (b, org, b, b))
-            admin = "uid=badmin%02d,ou=users,%s" % (o, org)
-            f.write("dn: %s\nobjectClass: inetOrgPerson\nobjectClass: umUser\n"
-                    "uid: badmin%02d\ncn: Bench Admin\nsn: Admin\ngivenName: Bench\n"
-                    "mail: badmin%02d@example.com\npreferredLanguage: en\numGender: male\n"
-                    "umStatus: active\numManage: admins\numManage: users\n"
-                    "userPassword: %s\n\n" % (admin, o, o, h))
-            f.write("dn: cn=emasspost@bench%02d,%s\nobjectClass: umGrant\n"
-                    "cn: emasspost@bench%02d\numApplication: emasspost\numScope: bench%02d\n"
-                    "umRight: product:letter\numRight: product:prior\numRight: billing:B1\n"
-                    "umRight: billing:B2\numRight: role:creation\numRight: role:validation-price\n\n"
-                    % (o, admin, o, o))
-            for u in range(per):
-                dn = "uid=u%02d%06d,ou=users,%s" % (o, u, org)
-                f.write("dn: %s\nobjectClass: inetOrgPerson\nobjectClass: umUser\n"
-                        "uid: u%02d%06d\ncn: User %d\nsn: User\ngivenName: Bench\n"
-                        "mail: u%d@example.com\npreferredLanguage: fr\numGender: female\n"
-                        "umStatus: active\nuserPassword: %s\n\n" % (dn, o, u, u, u, h))
-                f.write("dn: cn=emasspost@bench%02d,%s\nobjectClass: umGrant\n"
-                        "cn: emasspost@bench%02d\numApplication: emasspost\n"
-                        "umScope: bench%02d\numRight: product:letter\numRight: billing:B1\n"
-                        "umRight: role:creation\n\n" % (o, dn, o, o))
+def temp_ldif(users, prefix):
+    """bench/gen.py's data in a new temporary directory: (directory, LDIF)"""
+    tmp = tempfile.mkdtemp(prefix="portal-um-%s-" % prefix)
+    ldif = os.path.join(tmp, "data.ldif")
+    gen.write(ldif, users)
+    return tmp, ldif
 
 
 class Server:
-    def __init__(self, name, ldif, overlay):
-        self.dir = tempfile.mkdtemp(prefix="portal-um-bench-%s-" % name)
+    """a portal slapd (scripts/instance.sh): loaded from `ldif` in a
+    directory of its own, or started on an instance directory already
+    loaded (`dir`, kept at stop)"""
+
+    def __init__(self, name, ldif, overlay, dir=None):
+        self.owned = dir is None
+        self.dir = dir or tempfile.mkdtemp(prefix="portal-um-bench-%s-" % name)
         self.port = free_port()
         self.uri = "ldap://127.0.0.1:%d" % self.port
-        env = dict(os.environ, UM_EXTRA_LDIF=ldif, UM_DEMO="0",
+        env = dict(os.environ, UM_EXTRA_LDIF=ldif or "", UM_DEMO="0",
                    UM_NO_DELEGATE="0" if overlay else "1")
         t0 = time.time()
         subprocess.run(["sh", os.path.join(TOP, "scripts", "instance.sh"), "start", self.dir,
@@ -93,7 +64,50 @@ class Server:
 
     def stop(self):
         subprocess.run(["sh", os.path.join(TOP, "scripts", "instance.sh"), "stop", self.dir])
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if self.owned:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def proc_mb(pid, key="VmHWM"):
+    """a size of /proc/PID/status in MiB: VmHWM (peak resident), RssAnon
+    (heap: resident and not file pages, e.g. of a mapped database)"""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024.0
+    return None
+
+
+def provisiond_conf(server):
+    """config/provisiond.yaml.in for this server: the path written"""
+    conf = os.path.join(server.dir, "provisiond.yaml")
+    with open(os.path.join(TOP, "config", "provisiond.yaml.in")) as f:
+        text = f.read()
+    for k, v in {"@URI@": server.uri, "@SUFFIX@": gen.SUFFIX, "@RUN@": server.dir,
+                 "@RIGHTS@": os.path.join(TOP, "config", "rights.yaml")}.items():
+        text = text.replace(k, v)
+    with open(conf, "w") as f:
+        f.write(text)
+    return conf
+
+
+def start_provisiond(server, name="provisiond", timeout=600, verbose=False):
+    """provisiond against `server`, returned once its first full reconcile
+    is done ("in sync with"): (process, its log's path, seconds taken)"""
+    log = os.path.join(server.dir, name + ".log")
+    cmd = [os.path.join(TOP, "build", "provisiond"), "-d", "-f", provisiond_conf(server)]
+    t0 = time.time()
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd + (["-v"] if verbose else []), stdout=out,
+                                stderr=subprocess.STDOUT)
+    while time.time() < t0 + timeout:
+        if "in sync with" in open(log).read():
+            return proc, log, time.time() - t0
+        if proc.poll() is not None:
+            break
+        time.sleep(0.2)
+    proc.kill()
+    sys.exit("bench: provisiond did not get in sync: %s" % open(log).read()[-2000:])
 
 
 def run(server, cmd, ops):
@@ -106,9 +120,8 @@ def run(server, cmd, ops):
 
 
 def workloads(loops, adds):
-    admin = "uid=badmin00,ou=users,o=bench00," + ORGS
-    user = "uid=u00000001,ou=users,o=bench00," + ORGS
-    grant = "cn=emasspost@bench00," + user
+    admin, user, grant = gen.BENCH_ADMIN, gen.BENCH_USER, gen.BENCH_GRANT
+    org = gen.BENCH_ORG
 
     def bind(s, i):
         return run(s, [os.path.join(PROGS, "slapd-bind"), "-H", s.uri, "-D", user, "-w", PW,
@@ -129,21 +142,22 @@ def workloads(loops, adds):
         with open(path, "w") as f:
             for u in range(adds):
                 uid = "n%d_%d" % (i, u)
-                f.write("dn: uid=%s,ou=users,o=bench00,%s\nobjectClass: inetOrgPerson\n"
+                f.write("dn: uid=%s,ou=users,o=%s,%s\nobjectClass: inetOrgPerson\n"
                         "objectClass: umUser\nuid: %s\ncn: New %d\nsn: New\ngivenName: N\n"
                         "mail: %s@example.com\npreferredLanguage: nl\numGender: male\n"
-                        "umStatus: active\nuserPassword: Temp-Pass-1\n\n" % (uid, ORGS, uid, u, uid))
+                        "umStatus: active\nuserPassword: Temp-Pass-1\n\n"
+                        % (uid, org, ORGS, uid, u, uid))
         return run(s, ["ldapadd", "-x", "-H", s.uri, "-D", admin, "-w", PW, "-f", path], adds)
 
     def grant_add(s, i):
         path = os.path.join(s.dir, "grant%d.ldif" % i)
         with open(path, "w") as f:
             for u in range(adds):
-                dn = "uid=n%d_%d,ou=users,o=bench00,%s" % (i, u, ORGS)
-                f.write("dn: cn=emasspost@bench00,%s\nobjectClass: umGrant\n"
-                        "cn: emasspost@bench00\numApplication: emasspost\numScope: bench00\n"
+                dn = "uid=n%d_%d,ou=users,o=%s,%s" % (i, u, org, ORGS)
+                f.write("dn: cn=emasspost@%s,%s\nobjectClass: umGrant\n"
+                        "cn: emasspost@%s\numApplication: emasspost\numScope: %s\n"
                         "umRight: product:letter\numRight: billing:B1\numRight: role:creation\n\n"
-                        % dn)
+                        % (org, dn, org, org))
         return run(s, ["ldapadd", "-x", "-H", s.uri, "-D", admin, "-w", PW, "-f", path], adds)
 
     def grant_refused(s, i):
@@ -174,9 +188,7 @@ def workloads(loops, adds):
 
 
 def compare(users, rounds, loops, adds):
-    tmp = tempfile.mkdtemp(prefix="portal-um-bench-data-")
-    ldif = os.path.join(tmp, "data.ldif")
-    gen_ldif(ldif, users)
+    tmp, ldif = temp_ldif(users, "bench-data")
     a = Server("with", ldif, True)
     b = Server("without", ldif, False)
     results = {}

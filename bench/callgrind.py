@@ -31,25 +31,28 @@ def dump_total(server, tag):
     return total
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--users", type=int, default=1000)
-    ap.add_argument("--loops", type=int, default=2000)
-    ap.add_argument("--adds", type=int, default=200)
-    args = ap.parse_args()
-    tmp = tempfile.mkdtemp(prefix="portal-um-callgrind-")
-    ldif = os.path.join(tmp, "data.ldif")
-    bench.gen_ldif(ldif, args.users)
+COUNT = {"bind": lambda l, a: l, "search": lambda l, a: l, "user add": lambda l, a: a,
+         "grant add": lambda l, a: a, "grant modify": lambda l, a: 2 * (l // 4),
+         "grant refused": lambda l, a: l}
+
+
+def measure(ldif=None, dirs=None, loops=2000, adds=200):
+    """{workload: {"with": instructions per op, "without": ...}}: slapd
+    loaded from `ldif`, or on the instance directories dirs["with"] and
+    dirs["without"] already loaded (bench/scale.py)"""
     results = {}
     for label, overlay in (("with", True), ("without", False)):
         # the counts go to a directory of their own, read after each dump
         srv_dir = tempfile.mkdtemp(prefix="portal-um-cg-%s-" % label)
         os.environ["UM_SLAPD_WRAPPER"] = ("valgrind --tool=callgrind "
                                           "--callgrind-out-file=%s/callgrind.out.%%p" % srv_dir)
-        s = bench.Server(label, ldif, overlay)
+        try:
+            s = bench.Server(label, ldif, overlay, dirs[label] if dirs else None)
+        finally:
+            os.environ.pop("UM_SLAPD_WRAPPER", None)
         s.dir, real_dir = srv_dir, s.dir
         try:
-            for name, fn in bench.workloads(args.loops, args.adds):
+            for name, fn in bench.workloads(loops, adds):
                 if name == "grant refused" and label == "without":
                     continue  # nothing refuses without the overlay
                 subprocess.run(["callgrind_control", "-z", str(s.pid)], check=True,
@@ -57,23 +60,37 @@ def main():
                 s.dir = real_dir
                 ops = fn(s, 0)
                 s.dir = srv_dir
-                count = {"bind": args.loops, "search": args.loops, "user add": args.adds,
-                         "grant add": args.adds, "grant modify": 2 * (args.loops // 4),
-                         "grant refused": args.loops}[name]
-                results.setdefault(name, {})[label] = dump_total(s, name.replace(" ", "-")) / count
+                results.setdefault(name, {})[label] = (dump_total(s, name.replace(" ", "-")) /
+                                                       COUNT[name](loops, adds))
                 del ops
         finally:
             s.dir = real_dir
             s.stop()
             shutil.rmtree(srv_dir, ignore_errors=True)
-    os.environ.pop("UM_SLAPD_WRAPPER", None)
-    shutil.rmtree(tmp, ignore_errors=True)
-    print("\ninstructions per operation in slapd (callgrind, %d users)" % args.users)
+    return results
+
+
+def report(results, users):
+    print("\ninstructions per operation in slapd (callgrind, %d users)" % users)
     print("%-14s %14s %14s %10s" % ("workload", "with", "without", "ratio"))
     for name, r in results.items():
         w, wo = r.get("with"), r.get("without")
         print("%-14s %14.0f %14s %10s" % (name, w, "%.0f" % wo if wo else "-",
                                           "%.3fx" % (w / wo) if wo else "-"))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--users", type=int, default=1000)
+    ap.add_argument("--loops", type=int, default=2000)
+    ap.add_argument("--adds", type=int, default=200)
+    args = ap.parse_args()
+    tmp, ldif = bench.temp_ldif(args.users, "callgrind")
+    try:
+        results = measure(ldif, None, args.loops, args.adds)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    report(results, args.users)
 
 
 if __name__ == "__main__":

@@ -8,9 +8,7 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -19,28 +17,7 @@ import ldap
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402
 
-GROUP = "cn=emasspost-creation,ou=groups," + bench.SUFFIX
-
-
-def start_provisiond(server):
-    conf = os.path.join(server.dir, "provisiond.yaml")
-    with open(os.path.join(bench.TOP, "config", "provisiond.yaml.in")) as f:
-        text = f.read()
-    for k, v in {"@URI@": server.uri, "@SUFFIX@": bench.SUFFIX, "@RUN@": server.dir,
-                 "@RIGHTS@": os.path.join(bench.TOP, "config", "rights.yaml")}.items():
-        text = text.replace(k, v)
-    with open(conf, "w") as f:
-        f.write(text)
-    log = open(os.path.join(server.dir, "provisiond.log"), "w")
-    proc = subprocess.Popen([os.path.join(bench.TOP, "build", "provisiond"), "-d", "-f", conf],
-                            stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 600
-    while time.time() < deadline:
-        if "in sync with" in open(log.name).read():
-            return proc
-        time.sleep(0.2)
-    proc.kill()
-    sys.exit("latency: provisiond did not get in sync")
+GROUP = "cn=emasspost-creation,ou=groups," + bench.gen.SUFFIX
 
 
 def main():
@@ -49,24 +26,28 @@ def main():
     ap.add_argument("--rate", type=float, default=100.0)
     ap.add_argument("--writes", type=int, default=500)
     args = ap.parse_args()
-    tmp = tempfile.mkdtemp(prefix="portal-um-latency-")
-    ldif = os.path.join(tmp, "data.ldif")
-    bench.gen_ldif(ldif, args.users)
+    tmp, ldif = bench.temp_ldif(args.users, "latency")
     server = bench.Server("latency", ldif, True)
-    proc = start_provisiond(server)
-    admin = "uid=badmin00,ou=users,o=bench00," + bench.ORGS
-    users = ["uid=u00%06d,ou=users,o=bench00,%s" % (i, bench.ORGS)
-             for i in range(min(args.writes, args.users // 10))]
+    proc, _, _ = bench.start_provisiond(server)
+    admin, org = bench.gen.BENCH_ADMIN, bench.gen.BENCH_ORG
     writer = ldap.initialize(server.uri)
     writer.simple_bind_s(admin, bench.PW)
     watcher = ldap.initialize(server.uri)
     watcher.simple_bind_s(server_root(server), server_pw(server))
+    # the active non-administrators of the bench organisation whose
+    # e-MassPost grant holds role:creation
+    base = "ou=users,o=%s,%s" % (org, bench.ORGS)
+    active = {dn.lower() for dn, _ in watcher.search_s(
+        base, ldap.SCOPE_ONELEVEL, "(&(umStatus=active)(!(umManage=admins))(!(umManage=users)))", ["1.1"])}
+    users = sorted(dn.split(",", 1)[1] for dn, _ in watcher.search_s(
+        base, ldap.SCOPE_SUBTREE, "(&(cn=emasspost@%s)(umRight=role:creation))" % org, ["1.1"])
+        if dn.split(",", 1)[1].lower() in active)[:args.writes]
     latencies = []
     try:
         # the bench data gives users product/billing/creation: take the role
         # away first so that granting it is a change provisiond must project
         for u in users:
-            writer.modify_s("cn=emasspost@bench00," + u,
+            writer.modify_s("cn=emasspost@%s,%s" % (org, u),
                             [(ldap.MOD_DELETE, "umRight", [b"role:creation"])])
         for u in users:
             while watcher.compare_s(GROUP, "member", u.encode()):
@@ -96,7 +77,7 @@ def main():
             due = start + i * period
             if due > time.time():
                 time.sleep(due - time.time())
-            writer.modify_s("cn=emasspost@bench00," + u,
+            writer.modify_s("cn=emasspost@%s,%s" % (org, u),
                             [(ldap.MOD_ADD, "umRight", [b"role:creation"])])
             with lock:
                 pending.append((u, time.time()))
@@ -114,7 +95,7 @@ def main():
 
 
 def server_root(server):
-    return "cn=admin," + bench.SUFFIX
+    return "cn=admin," + bench.gen.SUFFIX
 
 
 def server_pw(server):

@@ -8,6 +8,11 @@ if [ ! -x "$tree/tests/progs/slapd-modify" ]; then
 	(make -C "$tree/libraries" depend && make -C "$tree/libraries" &&
 		make -C "$tree/tests/progs" depend && make -C "$tree/tests/progs") >"$top/build/progs.log" 2>&1
 fi
+# make bench-scale: bench/scale.py SIZE... instead
+if [ "${1:-}" = --scale ]; then
+	shift
+	exec /usr/bin/python3 "$top/bench/scale.py" "$@"
+fi
 /usr/bin/python3 "$top/bench/bench.py" "$@"
 # the same, counted in instructions (callgrind): immune to the machine's noise
 /usr/bin/python3 "$top/bench/callgrind.py" --users 1000

@@ -121,6 +121,16 @@ static const char *keep(struct changeset *cs, const char *s, int copy)
 	return strtab_store(&cs->strings, s, strlen(s));
 }
 
+/* a string the set holds once however many changes name it */
+static const char *keep_interned(struct changeset *cs, const char *s)
+{
+	uint32_t id;
+
+	if (strtab_intern(&id, &cs->strings, s, strlen(s)) < 0)
+		return NULL;
+	return cs->strings.strs[id];
+}
+
 int changeset_add(struct changeset *cs, enum change_kind kind, const char *dn, const char *attr,
                   const char *const *values, size_t n, int copy)
 {
@@ -563,10 +573,10 @@ int changeset_apply(struct changeset *cs, LDAP *ld, const struct config *conf)
 	return rc;
 }
 
-int changeset_add_attrs(uint64_t *hash, struct changeset *cs, const char *dn,
+int changeset_add_attrs(uint64_t *hash, struct changeset *cs, const char *dn, int copy_dn,
                         const struct projection *p, const struct config *conf, uint64_t cur)
 {
-	const char **names = NULL, **values = NULL;
+	const char **names = NULL, **values = NULL, *attr;
 	size_t i, k, nv;
 	int rc = -1;
 
@@ -580,12 +590,18 @@ int changeset_add_attrs(uint64_t *hash, struct changeset *cs, const char *dn,
 	}
 	*hash = project_attr_hash(names, values, p->nattrs);
 	if (*hash != cur) {
+		/* a first projection of 1M users is 950k of these: the values
+		 * and names (application ids) are held once, the DN not at all
+		 * when it outlives the set (the full reconcile's users) */
+		if (copy_dn && (dn = keep(cs, dn, 1)) == NULL)
+			goto cleanup;
 		for (k = 0; k < conf->nattrs; k++) {
 			for (nv = 0, i = 0; i < p->nattrs; i++)
-				if (strcasecmp(p->attrs[i].name, conf->attrs[k]) == 0)
-					values[nv++] = p->attrs[i].value;
-			if (changeset_add(cs, CH_ATTR_REPLACE, dn, conf->attrs[k], values, nv, 1) !=
-			    0)
+				if (strcasecmp(p->attrs[i].name, conf->attrs[k]) == 0 &&
+				    (values[nv++] = keep_interned(cs, p->attrs[i].value)) == NULL)
+					goto cleanup;
+			if ((attr = keep_interned(cs, conf->attrs[k])) == NULL ||
+			    changeset_add(cs, CH_ATTR_REPLACE, dn, attr, values, nv, 0) != 0)
 				goto cleanup;
 		}
 	}

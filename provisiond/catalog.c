@@ -77,7 +77,9 @@ static struct centry *cset_entry(struct cset *s, const char *type, const char *v
                                  const struct centry *parent, const char *base)
 {
 	struct centry *e = NULL, *grown = NULL;
+	/* parent is in s->e, which the realloc below may move: read it first */
 	const char *under = parent ? parent->dn : base;
+	size_t depth = parent ? parent->depth + 1 : 1;
 	rights_str rv = {value, strlen(value)};
 	size_t need;
 	char *esc = NULL;
@@ -103,7 +105,7 @@ static struct centry *cset_entry(struct cset *s, const char *type, const char *v
 	free(esc);
 	if (e->dn == NULL)
 		return NULL;
-	e->depth = parent ? parent->depth + 1 : 1;
+	e->depth = depth;
 	s->n++;
 	return e;
 }

@@ -362,8 +362,8 @@ int changeset_add_mods(struct changeset *cs, enum change_kind kind, const char *
 /* One user's projected attributes (rights.yaml `attribute:` rules): each
  * attribute of conf->attrs replaced in the set, only when the projection's
  * hash differs from cur; *hash receives it. The full reconcile and the
- * incremental updates share this. */
-int changeset_add_attrs(uint64_t *hash, struct changeset *cs, const char *dn,
+ * incremental updates share this. copy_dn: 0 when dn outlives the set. */
+int changeset_add_attrs(uint64_t *hash, struct changeset *cs, const char *dn, int copy_dn,
                         const struct projection *p, const struct config *conf, uint64_t cur);
 int changeset_apply(struct changeset *cs, LDAP *ld, const struct config *conf);
 /* LDAPMod arrays for CH_ENTRY_ADD/MODIFY, freed by the set (or by

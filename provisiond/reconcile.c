@@ -83,8 +83,11 @@ static int grow(void **v, size_t *cap, size_t need, size_t size)
 
 	if (need <= *cap)
 		return 0;
+	/* past 64k a quarter more: the new part is zeroed, so resident, and
+	 * at 1M users doubling left ~80 MB of it unused; realloc() of
+	 * blocks that size moves pages (mremap), it does not copy */
 	while (n < need)
-		n *= 2;
+		n += n < 65536 ? n : n / 4;
 	p = realloc(*v, n * size);
 	if (p == NULL)
 		return -1;
@@ -187,7 +190,12 @@ static int read_org_entry(void *ctx, LDAP *ld, LDAPMessage *e)
 		    lower_intern(&id, &r->orgs, ref.org) != 0)
 			goto cleanup;
 		u = &r->u[uid];
-		if ((u->dn = strtab_store(&r->text, dn, strlen(dn))) == NULL)
+		/* the server's form is most often the key itself: kept once
+		 * (1M users: 80 MB) */
+		u->dn = strcmp(r->users.strs[uid], dn) == 0
+		                ? r->users.strs[uid]
+		                : strtab_store(&r->text, dn, strlen(dn));
+		if (u->dn == NULL)
 			goto cleanup;
 		u->org = id;
 		u->active = (unsigned char)user_entry_active(ld, e);
@@ -354,7 +362,7 @@ static int project_one(struct reconcile *r, uint32_t uid, struct scratch *s, str
 		if (group_id(&gid, r, p->groups[i]) != 0 || pairs_add(&r->want, gid, uid) != 0)
 			return -1;
 
-	if (changeset_add_attrs(&want, &r->cs, u->dn, p, conf, u->cur) != 0)
+	if (changeset_add_attrs(&want, &r->cs, u->dn, 0, p, conf, u->cur) != 0)
 		goto cleanup;
 	if (ustate_set(r->us, r->users.strs[uid], u->active, want + u->mhash) != 0)
 		goto cleanup;
@@ -413,12 +421,56 @@ static int member_user(uint32_t *uid, struct reconcile *r, const struct berval *
 	return found;
 }
 
+/* The members of group gid, read where they are in the entry's BER: a
+ * group of 1M members is 80 MB there, and as many again copied out by
+ * ldap_get_values_len(). */
+static int read_members(struct reconcile *r, LDAP *ld, LDAPMessage *e, uint32_t gid)
+{
+	BerElement *ber = NULL;
+	struct berval attr, *vals = NULL;
+	uint32_t uid;
+	size_t i;
+	int rc = -1, lrc;
+
+	if (ldap_get_dn_ber(ld, e, &ber, &attr) != LDAP_SUCCESS)
+		return -1;
+	for (lrc = ldap_get_attribute_ber(ld, e, ber, &attr, &vals);
+	     lrc == LDAP_SUCCESS && attr.bv_val != NULL;
+	     lrc = ldap_get_attribute_ber(ld, e, ber, &attr, &vals)) {
+		if (attr.bv_len == 6 && strncasecmp(attr.bv_val, "member", 6) == 0)
+			break;
+		ber_memfree(vals);
+		vals = NULL;
+	}
+	if (lrc != LDAP_SUCCESS)
+		goto cleanup;
+	for (i = 0; vals != NULL && vals[i].bv_val != NULL; i++) {
+		if (member_user(&uid, r, &vals[i])) {
+			if (pairs_add(&r->have, gid, uid) != 0)
+				goto cleanup;
+			continue;
+		}
+		/* a member that is no user any more: nothing stale stays */
+		if (grow((void **)&r->fvals, &r->capfvals, r->nfvals + 1, sizeof(*r->fvals)) != 0 ||
+		    (r->fvals[r->nfvals] =
+		             strtab_store(&r->text, vals[i].bv_val, vals[i].bv_len)) == NULL ||
+		    pairs_add(&r->foreign, gid, (uint32_t)r->nfvals) != 0)
+			goto cleanup;
+		r->nfvals++;
+	}
+	rc = 0;
+cleanup:
+	ber_memfree(vals);
+	ber_free(ber, 0);
+	return rc;
+}
+
 static int read_group_entry(void *ctx, LDAP *ld, LDAPMessage *e)
 {
 	struct reconcile *r = ctx;
-	struct berval **owner = NULL, **members = NULL;
+	struct berval **owner = NULL;
 	char *dn = ldap_get_dn(ld, e), *key = NULL, *okey = NULL;
-	uint32_t gid, uid;
+	uint32_t gid;
 	size_t i;
 	int owned = 0, desired, rc = -1;
 
@@ -447,28 +499,11 @@ static int read_group_entry(void *ctx, LDAP *ld, LDAPMessage *e)
 		goto cleanup;
 	}
 	r->gstate[gid] = G_EXISTS | G_OWNED;
-
-	members = ldap_get_values_len(ld, e, "member");
-	for (i = 0; members != NULL && members[i] != NULL; i++) {
-		if (member_user(&uid, r, members[i])) {
-			if (pairs_add(&r->have, gid, uid) != 0)
-				goto cleanup;
-			continue;
-		}
-		/* a member that is no user any more: nothing stale stays */
-		if (grow((void **)&r->fvals, &r->capfvals, r->nfvals + 1, sizeof(*r->fvals)) != 0 ||
-		    (r->fvals[r->nfvals] = strtab_store(&r->text, members[i]->bv_val,
-		                                        members[i]->bv_len)) == NULL ||
-		    pairs_add(&r->foreign, gid, (uint32_t)r->nfvals) != 0)
-			goto cleanup;
-		r->nfvals++;
-	}
-	rc = 0;
+	rc = read_members(r, ld, e, gid);
 cleanup:
 	if (rc != 0)
 		log_warnx("reconcile: out of memory reading %s", dn ? dn : "a group");
 	ldap_value_free_len(owner);
-	ldap_value_free_len(members);
 	free(key);
 	ldap_memfree(dn);
 	return rc;
@@ -522,30 +557,34 @@ static int diff_group(struct reconcile *r, uint32_t gid, const uint64_t *w, size
 static int diff_all(struct reconcile *r)
 {
 	const char **buf = NULL;
-	size_t iw = 0, ih = 0, jf = 0, ew, eh, ef, max;
+	size_t iw, ih, jf, ew, eh, ef, max = 0;
 	uint32_t gid;
+	int pass;
 	int rc = -1;
 
 	pairs_sort(&r->want);
 	pairs_sort(&r->have);
 	pairs_sort(&r->foreign);
-	max = r->want.n + r->have.n + r->foreign.n + 1;
-	buf = calloc(max, sizeof(*buf));
-	if (buf == NULL)
-		return -1;
-	for (gid = 0; gid < r->gkeys.n; gid++) {
-		for (ew = iw; ew < r->want.n && r->want.v[ew] >> 32 == gid; ew++)
-			;
-		for (eh = ih; eh < r->have.n && r->have.v[eh] >> 32 == gid; eh++)
-			;
-		for (ef = jf; ef < r->foreign.n && r->foreign.v[ef] >> 32 == gid; ef++)
-			;
-		if (diff_group(r, gid, r->want.v + iw, ew - iw, r->have.v + ih, eh - ih,
-		               r->foreign.v + jf, ef - jf, buf) != 0)
-			goto cleanup;
-		iw = ew;
-		ih = eh;
-		jf = ef;
+	/* the values of one change: as many as the largest group's */
+	for (pass = 0; pass < 2; pass++) {
+		for (gid = 0, iw = ih = jf = 0; gid < r->gkeys.n; gid++) {
+			for (ew = iw; ew < r->want.n && r->want.v[ew] >> 32 == gid; ew++)
+				;
+			for (eh = ih; eh < r->have.n && r->have.v[eh] >> 32 == gid; eh++)
+				;
+			for (ef = jf; ef < r->foreign.n && r->foreign.v[ef] >> 32 == gid; ef++)
+				;
+			if (pass == 0 && ew - iw + eh - ih + ef - jf > max)
+				max = ew - iw + eh - ih + ef - jf;
+			if (pass == 1 && diff_group(r, gid, r->want.v + iw, ew - iw, r->have.v + ih,
+			                            eh - ih, r->foreign.v + jf, ef - jf, buf) != 0)
+				goto cleanup;
+			iw = ew;
+			ih = eh;
+			jf = ef;
+		}
+		if (pass == 0 && (buf = calloc(max + 1, sizeof(*buf))) == NULL)
+			return -1;
 	}
 	rc = 0;
 cleanup:
@@ -555,19 +594,30 @@ cleanup:
 
 /* ---- the run ------------------------------------------------------------------------- */
 
-static void reconcile_free(struct reconcile *r)
+/* What decided the projection: no longer needed once it is computed,
+ * freed before the groups are read (1M users: 150 MB of grants). */
+static void reconcile_free_inputs(struct reconcile *r)
 {
-	strtab_free(&r->users);
 	strtab_free(&r->orgs);
 	strtab_free(&r->rights);
 	strtab_free(&r->dkeys);
+	free(r->rpool);
+	free(r->g);
+	free(r->d);
+	r->rpool = NULL;
+	r->g = NULL;
+	r->d = NULL;
+	r->nrpool = r->caprpool = r->ng = r->capg = r->capd = 0;
+}
+
+static void reconcile_free(struct reconcile *r)
+{
+	reconcile_free_inputs(r);
+	strtab_free(&r->users);
 	strtab_free(&r->gkeys);
 	strtab_free(&r->gexact);
 	strtab_free(&r->text);
 	free(r->u);
-	free(r->rpool);
-	free(r->g);
-	free(r->d);
 	free(r->gexact_gid);
 	free(r->gdn);
 	free(r->gstate);
@@ -624,6 +674,7 @@ int reconcile_run(LDAP *ld, const struct config *conf, struct ustate *us)
 		rc = rc == -2 ? LDAP_USER_CANCELLED : LDAP_NO_MEMORY;
 		goto fail;
 	}
+	reconcile_free_inputs(&r);
 	log_info("reconcile: read %zu users, %zu grants, %zu delegations in %ld ms; %zu "
 	         "memberships in %zu groups",
 	         r.nusers, r.ngrants_seen, r.ndelegs, elapsed_ms(&t0), r.want.n, r.ndesired_groups);

@@ -1,6 +1,7 @@
 #!/bin/sh
 # provisiond at scale (DESIGN §5): a throwaway slapd loaded with slapadd
-# (USERS users in ORGS customer organisations, 3 grants each), then the
+# (bench/gen.py: USERS users in ORGS customer organisations of varied size,
+# about 3 grants each), then the
 # full reconcile timed and its peak RSS taken with /usr/bin/time -v:
 #   1. the first projection (every group and umAppAccess to write),
 #   2. a restart with nothing to change (the steady state),
@@ -8,14 +9,14 @@
 #      ACLs of slapd.conf (see the note printed at the end).
 #
 #   sh provisiond/scale.sh [DIR]     (default /tmp/provisiond-scale)
-#   USERS=100000 ORGS=100 PORT=3979  (defaults)
+#   USERS=100000 ORGS=4000 PORT=3979 (defaults)
 #   MDB_EXTRA='dbnosync'             (lines for the portal database of the
 #                                     tuned slapd.conf; `;` between lines)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-/tmp/provisiond-scale}
 users=${USERS:-100000}
-orgs=${ORGS:-100}
+orgs=${ORGS:-$((users / 25))}
 port=${PORT:-3979}
 suffix=dc=portal,dc=example
 
@@ -23,40 +24,8 @@ sh "$top/scripts/instance.sh" stop "$dir/inst" >/dev/null 2>&1 || true
 rm -rf "$dir"
 mkdir -p "$dir"
 
-echo "== generating $users users, $((users * 3)) grants in $orgs organisations"
-/usr/bin/python3 - "$users" "$orgs" >"$dir/scale.ldif" <<'PY'
-import sys
-users, orgs = int(sys.argv[1]), int(sys.argv[2])
-S = "dc=portal,dc=example"
-roles = ["creation", "validation-price", "global-consultation", "deposit-summary",
-         "administrator", "yearly-plan"]
-out = sys.stdout.write
-for o in range(orgs):
-    org = "scale-%03d" % o
-    odn = "o=%s,ou=organizations,%s" % (org, S)
-    out("dn: %s\nobjectClass: organization\nobjectClass: umOrganization\no: %s\n"
-        "umOrgKind: customer\n\n" % (odn, org))
-    for ou in ("users", "billing", "contracts", "delegations"):
-        out("dn: ou=%s,%s\nobjectClass: organizationalUnit\nou: %s\n\n" % (ou, odn, ou))
-    out("dn: umBillingId=BA-1,ou=billing,%s\nobjectClass: umBillingAddress\n"
-        "umBillingId: BA-1\ncn: BA-1\n\n" % odn)
-for i in range(users):
-    org = "scale-%03d" % (i % orgs)
-    uid = "scale-%06d" % i
-    udn = "uid=%s,ou=users,o=%s,ou=organizations,%s" % (uid, org, S)
-    out("dn: %s\nobjectClass: inetOrgPerson\nobjectClass: umUser\nuid: %s\ncn: %s\n"
-        "sn: Scale\ngivenName: %s\nmail: %s@example.com\npreferredLanguage: en\n"
-        "umGender: female\numStatus: %s\nuserPassword: Scale-Test-1\n\n"
-        % (udn, uid, uid, uid, uid, "deactivated" if i % 20 == 7 else "active"))
-    grants = [("emasspost", ["product:letter", "billing:BA-1", "role:" + roles[i % 6],
-                             "role:" + roles[(i + 1) % 6]]),
-              ("distriplanner", ["billing:BA-1", "role:" + ("order-entry", "quick-view")[i % 2]]),
-              ("invoice-reporter", ["billing:BA-1"])]
-    for app, rights in grants:
-        out("dn: cn=%s@%s,%s\nobjectClass: umGrant\ncn: %s@%s\numApplication: %s\n"
-            "umScope: %s\n%s\n" % (app, org, udn, app, org, app, org,
-                                  "".join("umRight: %s\n" % r for r in rights)))
-PY
+echo "== generating $users users in $orgs organisations"
+/usr/bin/python3 "$top/bench/gen.py" "$users" --orgs "$orgs" -o "$dir/scale.ldif"
 echo "   $(grep -c '^dn:' "$dir/scale.ldif") entries"
 
 echo "== slapadd"

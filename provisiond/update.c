@@ -642,7 +642,7 @@ static int user_diff(struct update *u, const char *key, const struct uread *r, L
 		rc = 0;
 		goto cleanup;
 	}
-	if (changeset_add_attrs(&hash, &u->cs, r->dn, p, conf, r->cur) != 0)
+	if (changeset_add_attrs(&hash, &u->cs, r->dn, 1, p, conf, r->cur) != 0)
 		goto cleanup;
 	if (ustate_set(u->us, key, r->active, hash + r->mhash) != 0)
 		goto cleanup;
