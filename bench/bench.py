@@ -32,11 +32,12 @@ def free_port():
         return s.getsockname()[1]
 
 
-def temp_ldif(users, prefix):
-    """bench/gen.py's data in a new temporary directory: (directory, LDIF)"""
+def temp_ldif(users, prefix, projected=False):
+    """bench/gen.py's data in a new temporary directory: (directory, LDIF);
+    projected: with the groups and attributes provisiond would write"""
     tmp = tempfile.mkdtemp(prefix="portal-um-%s-" % prefix)
     ldif = os.path.join(tmp, "data.ldif")
-    gen.write(ldif, users)
+    gen.write(ldif, users, projected)
     return tmp, ldif
 
 

@@ -19,6 +19,8 @@ fi
 /usr/bin/python3 "$top/bench/callgrind.py" --users 100000
 # issue 4: grant-to-group latency through provisiond at 100 writes/s
 /usr/bin/python3 "$top/bench/latency.py" --users 10000 --writes 500
+# issue 10: the same on a portal of 100k users (target p99 <= 250 ms)
+/usr/bin/python3 "$top/bench/latency.py" --users 100000 --writes 500
 # issue 9: corporate sync, the initial import of 100k users (poll mode) and
 # how soon an upstream change is in the portal (syncrepl mode)
 /usr/bin/python3 "$top/bench/sync.py" --users 100000 --changes 50
