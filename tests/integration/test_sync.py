@@ -12,6 +12,7 @@ import tempfile
 import time
 
 import ldap
+import ldap.controls
 import ldap.modlist
 import pytest
 
@@ -600,10 +601,19 @@ def test_remote_source_added_moved_removed_without_restarting_slapd(corp, tmp_pa
         assert "userPassword" not in root.search_s(user, ldap.SCOPE_BASE,
                                                    attrlist=["userPassword"])[0][1]
         root.unbind_s()
-        # nobody else reaches cn=config: not the rootdn, not anonymous
+        # nobody else reaches cn=config: not the rootdn, not anonymous, not
+        # the rootdn asserting the local identity by proxy authorization
         for who in (d.root(), ldap.initialize(d.uri)):
             with pytest.raises((ldap.NO_SUCH_OBJECT, ldap.INSUFFICIENT_ACCESS)):
                 who.search_s("cn=config", ldap.SCOPE_BASE)
+        with pytest.raises(ldap.INSUFFICIENT_ACCESS):
+            d.root().modify_s("cn=config", [(ldap.MOD_REPLACE, "olcLogLevel", [b"any"])])
+        peer = "dn:gidNumber=%d+uidNumber=%d,cn=peercred,cn=external,cn=auth" % (os.getgid(),
+                                                                                 os.getuid())
+        with pytest.raises(ldap.PROXIED_AUTHORIZATION_DENIED) as e:
+            d.root().search_ext_s("cn=config", ldap.SCOPE_BASE, serverctrls=[
+                ldap.controls.ProxyAuthzControl(True, peer.encode())])
+        assert e.value.args[0]["info"] == "not authorized to assume identity"
     finally:
         if p is not None:
             p.stop()
