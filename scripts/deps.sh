@@ -9,7 +9,7 @@ pkgs="slapd ldap-utils libldap-dev libyaml-dev libsystemd-dev libssl-dev
 libcurl4-openssl-dev libcmocka-dev dpkg-dev libsasl2-dev libgnutls28-dev
 libwrap0-dev libltdl-dev libargon2-dev unixodbc-dev python3-ldap
 python3-pytest python3-yaml python3-aiosmtpd python3-pexpect valgrind clang clang-format
-libclang-rt-14-dev apache2 curl proftpd-core proftpd-mod-ldap
+libclang-rt-14-dev apache2 curl openssl proftpd-core proftpd-mod-ldap
 ldap-account-manager libapache2-mod-php locales chromium chromium-driver python3-selenium"
 
 missing=""
