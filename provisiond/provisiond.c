@@ -50,6 +50,7 @@ struct provisiond {
 	int need_catalog;   /* rights.yaml (re)loaded: write ou=applications */
 	int need_reconcile; /* start, reload, or the sync lost track */
 	int stopping, reload;
+	int remoteauth_pending;       /* slapd's cn=config to be told (remoteauth.c) */
 	uint64_t mail_due;            /* next look at the mail queue (manual §3.3) */
 	struct source_state *sources; /* by index of conf->sources */
 	size_t nsources;
@@ -275,6 +276,10 @@ static int connect_all(struct provisiond *pd)
 	if (pd->dirty.users.n || pd->dirty.delegations.n)
 		pd->batch_due = now_ms() + (uint64_t)pd->conf->batch_ms;
 	ldapconn_server(pd->server, sizeof(pd->server), pd->ld);
+	/* slapd answers: tell it the remote sources (logged either way; a
+	 * failure is tried again at the next connection) */
+	if (pd->remoteauth_pending && remoteauth_apply(pd->conf) == 0)
+		pd->remoteauth_pending = 0;
 	/* several providers: is this the first? (failback_check) */
 	pd->failback_ms = 0;
 	pd->failback_due = strchr(pd->conf->uri, ' ') ? now_ms() + FAILBACK_MS : 0;
@@ -392,7 +397,7 @@ static void do_reload(struct provisiond *pd)
 			pd->cookie = NULL;
 	}
 	if (remoteauth_changed(pd->conf, conf))
-		(void)remoteauth_apply(conf); /* logged; the sync goes on either way */
+		pd->remoteauth_pending = 1;
 	config_free(pd->conf);
 	pd->conf = conf;
 	if (sources_reset(pd) != 0)
@@ -984,11 +989,8 @@ int main(int argc, char *argv[])
 	pd.need_reconcile = 1;
 	pd_global = &pd;
 	for (size_t i = 0; i < pd.conf->nsources; i++)
-		if (pd.conf->sources[i].remote_auth) {
-			/* slapd may have started with other sources than these */
-			(void)remoteauth_apply(pd.conf);
-			break;
-		}
+		/* slapd may have started with other sources than these */
+		pd.remoteauth_pending |= pd.conf->sources[i].remote_auth;
 
 	log_info("starting: %s, rights from %s%s", pd.conf->uri, pd.conf->rights_path,
 	         pd.cookie ? ", resuming the sync" : "");

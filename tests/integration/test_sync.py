@@ -17,7 +17,7 @@ import ldap.modlist
 import pytest
 
 from conftest import PROVISIOND, SUFFIX, Provisiond, free_port, start_instance, stop_instance
-from helpers import add_grant, delete_tree, make_org, make_user, org_dn, unique
+from helpers import add_grant, delete_tree, make_org, make_user, org_dn
 
 CORP = "dc=corp,dc=example"
 PEOPLE = "ou=people," + CORP
@@ -212,6 +212,30 @@ def one_run(directory):
     since = p.log_size()
     p.wait_log(RUN_DONE, since)
     return p.wait_log(RUN_DONE, p.log_size())
+
+
+def corp_passwords(corp, passwords):
+    """userPassword of people at the corporate directory: {index: password}"""
+    c = corp.conn()
+    try:
+        for i, pw in passwords.items():
+            c.modify_s("cn=Person %d,%s" % (i, PEOPLE),
+                       [(ldap.MOD_REPLACE, "userPassword", [pw.encode()])])
+    finally:
+        c.unbind_s()
+
+
+def portal_with_org(tmp_path, prefix):
+    """A portal instance of its own (no demo) and a new organisation in it:
+    (directory, its path, its port, the orgId)"""
+    path, port = str(tmp_path / "portal"), free_port()
+    d = start_instance(path, port, {"UM_DEMO": "0"})
+    root = d.root()
+    try:
+        org_id = make_org(root, prefix=prefix)
+    finally:
+        root.unbind_s()
+    return d, path, port, org_id
 
 
 # ---- the tests -----------------------------------------------------------------------
@@ -464,18 +488,10 @@ def test_remote_authentication(corp, tmp_path):
     deactivated user is refused by the delegate overlay before remoteauth
     runs, even with the right corporate password (DESIGN rule 5). slapd's
     lines come from provisiond --remoteauth-conf through instance.sh."""
-    c = corp.conn()
-    for i in (50, 51):
-        c.modify_s("cn=Person %d,%s" % (i, PEOPLE),
-                   [(ldap.MOD_REPLACE, "userPassword", [("Corp-Pass-%d" % i).encode()])])
-    c.unbind_s()
-    path, port = str(tmp_path / "portal"), free_port()
-    d = start_instance(path, port, {"UM_DEMO": "0"})
+    corp_passwords(corp, {50: "Corp-Pass-50", 51: "Corp-Pass-51"})
+    d, path, port, org_id = portal_with_org(tmp_path, "remote")
     p = None
     try:
-        root = d.root()
-        org_id = make_org(root, prefix="remote")
-        root.unbind_s()
         p = Provisiond(d, str(tmp_path / "provisiond"))
         d.provisiond = p
         with open(p.conf, "a") as f:
@@ -535,18 +551,12 @@ def test_remote_source_added_moved_removed_without_restarting_slapd(corp, tmp_pa
     cn=config (in memory) through the ldapi socket as its own user (SASL
     EXTERNAL). The overlay is inserted before delegate, so rule 5 still
     refuses a deactivated user whose corporate password is right."""
-    c = corp.conn()
-    c.modify_s("cn=Person 60," + PEOPLE, [(ldap.MOD_REPLACE, "userPassword", [b"Corp-Pass-60"])])
-    c.unbind_s()
-    path = str(tmp_path / "portal")
-    d = start_instance(path, free_port(), {"UM_DEMO": "0"})
+    corp_passwords(corp, {60: "Corp-Pass-60"})
+    d, path, _, org_id = portal_with_org(tmp_path, "ralive")
     p = None
     try:
         with open(os.path.join(path, "remoteauth.conf")) as f:
             assert "overlay" not in f.read()  # slapd started with no remote source
-        root = d.root()
-        org_id = make_org(root, prefix="ralive")
-        root.unbind_s()
         p = Provisiond(d, str(tmp_path / "provisiond"))
         d.provisiond = p
         p.start()
@@ -614,6 +624,37 @@ def test_remote_source_added_moved_removed_without_restarting_slapd(corp, tmp_pa
             d.root().search_ext_s("cn=config", ldap.SCOPE_BASE, serverctrls=[
                 ldap.controls.ProxyAuthzControl(True, peer.encode())])
         assert e.value.args[0]["info"] == "not authorized to assume identity"
+    finally:
+        if p is not None:
+            p.stop()
+        stop_instance(path)
+
+
+def test_remote_sources_reach_a_slapd_that_starts_after_provisiond(corp, tmp_path):
+    """provisiond started while slapd is down tells slapd its remote
+    sources once it can connect (cn=config is in memory: a slapd started
+    with a remoteauth.conf of no source would otherwise never have them)."""
+    corp_passwords(corp, {62: "Corp-Pass-62"})
+    d, path, port, org_id = portal_with_org(tmp_path, "ralate")
+    p = None
+    try:
+        stop_instance(path)
+        p = Provisiond(d, str(tmp_path / "provisiond"))
+        d.provisiond = p
+        with open(p.conf, "a") as f:
+            f.write(sources_yaml(corp, org_id, authentication="remote", filter="(uid=corp00062)"))
+        since = p.start(wait=False)
+        time.sleep(1)
+        assert "cn=config now has" not in p.log_text(since)
+        d = start_instance(path, port, {"UM_DEMO": "0"})
+        p.directory = d
+        with open(os.path.join(path, "remoteauth.conf")) as f:
+            assert "overlay" not in f.read()
+        p.wait_log(r"remote authentication: slapd's cn=config now has 1 source", since)
+        p.wait_log(r"source corp: 1 upstream", since)
+        conn = ldap.initialize(d.uri)
+        conn.simple_bind_s(portal_user(org_id, corp_uid(62)), "Corp-Pass-62")
+        conn.unbind_s()
     finally:
         if p is not None:
             p.stop()

@@ -473,20 +473,12 @@ def test_remote_authentication_over_starttls(tcorp, pki, tmp_path):
     synced user binds to the portal with its corporate password. The corp
     refuses simple binds in clear, so slapo-remoteauth did StartTLS with the
     CA of remoteauth.conf; a wrong password fails."""
-    c = tcorp.conn()
-    for i in (5, 6):
-        c.modify_s("cn=Person %d,%s" % (i, PEOPLE),
-                   [(ldap.MOD_REPLACE, "userPassword", [("Corp-Tls-%d" % i).encode()])])
-    c.unbind_s()
+    ts.corp_passwords(tcorp, {5: "Corp-Tls-5", 6: "Corp-Tls-6"})
     # the corporate password works at the corp, over TLS only
     tcorp.conn(dn="cn=Person 5," + PEOPLE, pw="Corp-Tls-5").unbind_s()
-    path, port = str(tmp_path / "portal"), free_port()
-    d = start_instance(path, port, {"UM_DEMO": "0"})
+    d, path, port, org_id = ts.portal_with_org(tmp_path, "tlsremote")
     p = None
     try:
-        root = d.root()
-        org_id = make_org(root, prefix="tlsremote")
-        root.unbind_s()
         p = Provisiond(d, str(tmp_path / "provisiond"))
         d.provisiond = p
         with open(p.conf, "a") as f:
