@@ -520,12 +520,15 @@ static int delegate_op_bind(Operation *op, SlapReply *rs)
 	Entry *e = NULL;
 	Attribute *pw;
 	const char *text = NULL;
+	int remote_auth;
+
+	if (op->orb_method != LDAP_AUTH_SIMPLE || !dnIsSuffix(&op->o_req_ndn, &di->orgs_ndn) ||
+	    be_isroot_dn(op->o_bd, &op->o_req_ndn))
+		return SLAP_CB_CONTINUE;
 	/* not cached at db_open: provisiond(8) inserts slapo-remoteauth through
 	 * cn=config when a source with authentication: remote appears */
-	int remote_auth = delegate_remoteauth_present(on) > 0;
-
-	if ((di->bind_by_acl && !remote_auth) || op->orb_method != LDAP_AUTH_SIMPLE ||
-	    !dnIsSuffix(&op->o_req_ndn, &di->orgs_ndn) || be_isroot_dn(op->o_bd, &op->o_req_ndn))
+	remote_auth = delegate_remoteauth_present(on) > 0;
+	if (di->bind_by_acl && !remote_auth)
 		return SLAP_CB_CONTINUE;
 	if (delegate_entry_get(op, on, &op->o_req_ndn, &e) != LDAP_SUCCESS)
 		return SLAP_CB_CONTINUE;

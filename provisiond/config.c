@@ -357,6 +357,13 @@ static void source_map(struct source *src, struct checker *c, const ytree_node *
 	}
 }
 
+int source_tls_kind(const struct source *src)
+{
+	if (src->uri != NULL && strncasecmp(src->uri, "ldaps://", 8) == 0)
+		return 2;
+	return src->tls.starttls;
+}
+
 /* TLS to the source: ldaps:// in the uri, or tls: starttls on ldap://;
  * tls-ca-file only where there is TLS to verify. */
 static void source_tls(struct source *src, struct checker *c, const ytree_node *m)
@@ -364,7 +371,6 @@ static void source_tls(struct source *src, struct checker *c, const ytree_node *
 	static const char *const tlses[] = {"none", "starttls", NULL};
 	static const int tls_v[] = {0, 1};
 	const ytree_node *n = NULL, *ca = ytree_map_get(m, "tls-ca-file", NULL);
-	int ldaps = src->uri != NULL && strncasecmp(src->uri, "ldaps://", 8) == 0;
 	int rc;
 
 	if ((n = ytree_map_get(m, "tls", NULL)) != NULL) {
@@ -376,7 +382,6 @@ static void source_tls(struct source *src, struct checker *c, const ytree_node *
 			                "already)");
 		check_report(c, rc);
 	}
-	src->tls.enabled = ldaps || src->tls.starttls;
 	if (ca != NULL) {
 		rc = get_path(&src->tls.ca_file, c, ca, "\"tls-ca-file\"");
 		if (rc == RIGHTS_OK && strpbrk(src->tls.ca_file, " \t\"\\") != NULL)
@@ -386,7 +391,7 @@ static void source_tls(struct source *src, struct checker *c, const ytree_node *
 		else if (rc == RIGHTS_OK && access(src->tls.ca_file, R_OK) != 0)
 			rc = ytree_fail(&c->ld, ca, "\"tls-ca-file\": %s: %s", src->tls.ca_file,
 			                strerror(errno));
-		else if (rc == RIGHTS_OK && !src->tls.enabled)
+		else if (rc == RIGHTS_OK && source_tls_kind(src) == 0)
 			rc = ytree_fail(&c->ld, ca,
 			                "\"tls-ca-file\" without TLS: use an ldaps:// uri or "
 			                "\"tls: starttls\"");
@@ -505,12 +510,6 @@ static void source_load(struct source *src, struct checker *c, const ytree_node 
 		src->default_language = strdup("en");
 }
 
-/* How a remote source's passwords travel: 0 in clear, 1 StartTLS, 2 ldaps:// */
-static int remote_tls_kind(const struct source *src)
-{
-	return strncasecmp(src->uri, "ldaps://", 8) == 0 ? 2 : src->tls.starttls;
-}
-
 /* slapo-remoteauth has one TLS setting (remoteauth_tls) for all its
  * mappings: the sources with authentication: remote must agree on it, or
  * one of them would get the other's (passwords in clear to one that asked
@@ -528,7 +527,7 @@ static void sources_remote_tls(struct config *conf, struct checker *c, const ytr
 			first = src;
 			continue;
 		}
-		if (remote_tls_kind(first) != remote_tls_kind(src) ||
+		if (source_tls_kind(first) != source_tls_kind(src) ||
 		    (first->tls.ca_file == NULL) != (src->tls.ca_file == NULL) ||
 		    (first->tls.ca_file != NULL &&
 		     strcmp(first->tls.ca_file, src->tls.ca_file) != 0)) {

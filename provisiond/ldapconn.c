@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -138,7 +139,7 @@ int ldapconn_open_as(LDAP **out, const char *uri, const char *bind_dn, const cha
 	    (rc = ldap_set_option(ld, LDAP_OPT_X_KEEPALIVE_INTERVAL, &interval)) !=
 	            LDAP_OPT_SUCCESS)
 		goto fail;
-	if (tls != NULL && tls->enabled) {
+	if (tls != NULL && (tls->starttls || strncasecmp(uri, "ldaps://", 8) == 0)) {
 		where = "setting up TLS";
 		if ((rc = ldapconn_tls_set(ld, tls)) != LDAP_OPT_SUCCESS)
 			goto fail;

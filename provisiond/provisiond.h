@@ -57,10 +57,13 @@ extern const char *const source_fields[SF_COUNT];
  * The source's certificate is always verified, against ca_file when set
  * (else the system's trust store). */
 struct ldapconn_tls {
-	int enabled;   /* ldaps:// or starttls */
 	int starttls;  /* tls: starttls */
 	char *ca_file; /* tls-ca-file; NULL: the system's */
 };
+
+struct source;
+/* How a source's passwords travel: 0 in clear, 1 StartTLS, 2 ldaps://. */
+int source_tls_kind(const struct source *src);
 
 struct source {
 	char *id;

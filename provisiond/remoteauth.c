@@ -61,7 +61,7 @@ static int want_build(struct remoteauth_want *w, const struct config *conf)
 			return -1;
 		}
 		snprintf(w->mappings[w->n++], len, "%s %s", src->id, src->uri);
-		if (w->tls[0] == '\0' && src->tls.enabled)
+		if (w->tls[0] == '\0' && source_tls_kind(src) != 0)
 			/* a password never crosses in clear to a source configured with TLS */
 			snprintf(w->tls, sizeof(w->tls), "starttls=%s tls_reqcert=demand%s%s",
 			         src->tls.starttls ? "critical" : "no",

@@ -322,6 +322,25 @@ static int sync_search(struct sync *s, const char *cookie)
 
 static int sync_refresh(struct sync *s, const struct config *conf, const char *cookie);
 
+/* A session on ld (owned from here on: closed when there is no memory). */
+static struct sync *sync_new(LDAP *ld, const struct config *conf, const char *base, int scope,
+                             const char *filter)
+{
+	struct sync *s = calloc(1, sizeof(*s));
+
+	if (s == NULL) {
+		ldapconn_close(ld);
+		return NULL;
+	}
+	s->ld = ld;
+	s->msgid = -1;
+	s->conf = conf;
+	s->base = base;
+	s->scope = scope;
+	s->filter = filter;
+	return s;
+}
+
 int sync_start(struct sync **out, LDAP *ld, const struct config *conf, const char *cookie,
                struct dirty *d)
 {
@@ -330,18 +349,9 @@ int sync_start(struct sync **out, LDAP *ld, const struct config *conf, const cha
 	int rc;
 
 	*out = NULL;
-	s = calloc(1, sizeof(*s));
-	if (s == NULL) {
-		ldapconn_close(ld);
+	if ((s = sync_new(ld, conf, conf->orgs_dn, LDAP_SCOPE_SUBTREE, sync_filter)) == NULL)
 		return LDAP_NO_MEMORY;
-	}
-	s->ld = ld;
-	s->msgid = -1;
-	s->conf = conf;
 	s->dirty = d;
-	s->base = conf->orgs_dn;
-	s->scope = LDAP_SCOPE_SUBTREE;
-	s->filter = sync_filter;
 	s->attrs[0] = "umStatus";
 	s->attrs[1] = "umManage"; /* §2.2.4 ftp is projected */
 	for (i = 0; i < conf->nattrs && i < 16; i++)
@@ -360,17 +370,8 @@ int sync_start_source(struct sync **out, LDAP *ld, const struct config *conf,
 	int rc;
 
 	*out = NULL;
-	s = calloc(1, sizeof(*s));
-	if (s == NULL) {
-		ldapconn_close(ld);
+	if ((s = sync_new(ld, conf, src->base, src->scope, src->filter)) == NULL)
 		return LDAP_NO_MEMORY;
-	}
-	s->ld = ld;
-	s->msgid = -1;
-	s->conf = conf;
-	s->base = src->base;
-	s->scope = src->scope;
-	s->filter = src->filter;
 	{
 		/* what a notification is applied with (source.c) */
 		size_t n = 0, f;

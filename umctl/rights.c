@@ -136,15 +136,29 @@ static int rights_show(struct um *um, struct ucat *cat, const char *uid, const c
 	return UM_EXIT_OK;
 }
 
+int um_holding_add(struct um *um, const char *dn, const char *oc, const char *cn, const char *app,
+                   const char *owner_attr, const char *owner, char **values)
+{
+	char *ocv[] = {(char *)oc, NULL}, *cnv[] = {(char *)cn, NULL};
+	char *appv[] = {(char *)app, NULL}, *ownerv[] = {(char *)owner, NULL};
+	LDAPMod m[] = {{LDAP_MOD_ADD, "objectClass", {ocv}},
+	               {LDAP_MOD_ADD, "cn", {cnv}},
+	               {LDAP_MOD_ADD, "umApplication", {appv}},
+	               {LDAP_MOD_ADD, (char *)owner_attr, {ownerv}},
+	               {LDAP_MOD_ADD, "umRight", {values}}};
+	LDAPMod *mods[] = {&m[0], &m[1], &m[2], &m[3], &m[4], NULL};
+
+	return ldap_add_ext_s(um->ld, dn, mods, NULL, NULL);
+}
+
 /* Adds values to grant cn=app@scope under user_dn, creating it when
  * absent; removes them when `remove` (the grant goes with its last
  * value: a grant holds at least one, rule 4). */
 static int grant_write(struct um *um, const char *user_dn, const char *app, const char *scope,
                        char **values, int remove)
 {
-	char *oc[] = {"umGrant", NULL}, *cnv[2] = {NULL, NULL}, *appv[2], *scopev[2];
-	char *dn = um_grant_dn(user_dn, app, scope), **have = NULL;
-	LDAPMod m[5], *mods[6];
+	char *cn = NULL, *dn = um_grant_dn(user_dn, app, scope), **have = NULL;
+	LDAPMod m[1], *mods[2];
 	size_t i, left;
 	int exists = 0, rc;
 
@@ -170,26 +184,15 @@ static int grant_write(struct um *um, const char *user_dn, const char *app, cons
 		mods[1] = NULL;
 		rc = um_ldap_result(um, ldap_modify_ext_s(um->ld, dn, mods, NULL, NULL));
 	} else {
-		if (asprintf(&cnv[0], "%s@%s", app, scope) < 0) {
+		if (asprintf(&cn, "%s@%s", app, scope) < 0) {
 			rc = UM_EXIT_USAGE;
 			goto cleanup;
 		}
-		appv[0] = (char *)app;
-		appv[1] = NULL;
-		scopev[0] = (char *)scope;
-		scopev[1] = NULL;
-		m[0] = (LDAPMod){LDAP_MOD_ADD, "objectClass", {oc}};
-		m[1] = (LDAPMod){LDAP_MOD_ADD, "cn", {cnv}};
-		m[2] = (LDAPMod){LDAP_MOD_ADD, "umApplication", {appv}};
-		m[3] = (LDAPMod){LDAP_MOD_ADD, "umScope", {scopev}};
-		m[4] = (LDAPMod){LDAP_MOD_ADD, "umRight", {values}};
-		for (i = 0; i < 5; i++)
-			mods[i] = &m[i];
-		mods[5] = NULL;
-		rc = um_ldap_result(um, ldap_add_ext_s(um->ld, dn, mods, NULL, NULL));
+		rc = um_ldap_result(
+		        um, um_holding_add(um, dn, "umGrant", cn, app, "umScope", scope, values));
 	}
 cleanup:
-	free(cnv[0]);
+	free(cn);
 	um_strv_free(have);
 	free(dn);
 	return rc;

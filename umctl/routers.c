@@ -82,13 +82,12 @@ int cmd_routers(struct um *um, int argc, char **argv)
 
 int cmd_delegate(struct um *um, int argc, char **argv)
 {
-	char *oc[] = {"umDelegation", NULL}, *cnv[2] = {NULL, NULL}, *appv[2],
-	     *rv[2] = {NULL, NULL};
+	char *cn = NULL, *router_dn = NULL;
 	char *org = NULL, *dn = NULL, **values = NULL, *esc = NULL;
 	const struct capp *app;
 	const char *why;
 	struct ucat cat;
-	LDAPMod m[5], *mods[6];
+	LDAPMod m[1], *mods[2];
 	int i, rc;
 
 	memset(&cat, 0, sizeof(cat));
@@ -112,12 +111,12 @@ int cmd_delegate(struct um *um, int argc, char **argv)
 			goto cleanup;
 		}
 	org = um_org_dn(um, um->org);
-	rv[0] = um_org_dn(um, argv[0]);
-	if (values == NULL || org == NULL || rv[0] == NULL ||
-	    asprintf(&cnv[0], "%s@%s", app->id, argv[0]) < 0)
+	router_dn = um_org_dn(um, argv[0]);
+	if (values == NULL || org == NULL || router_dn == NULL ||
+	    asprintf(&cn, "%s@%s", app->id, argv[0]) < 0)
 		goto cleanup;
 	{
-		rights_str s = {cnv[0], strlen(cnv[0])};
+		rights_str s = {cn, strlen(cn)};
 		size_t need = dn_value_escape(NULL, 0, s) + 1;
 
 		if ((esc = malloc(need)) == NULL)
@@ -133,25 +132,16 @@ int cmd_delegate(struct um *um, int argc, char **argv)
 	mods[1] = NULL;
 	rc = ldap_modify_ext_s(um->ld, dn, mods, NULL, NULL);
 	if (rc == LDAP_NO_SUCH_OBJECT) { /* the first rights given to that router */
-		appv[0] = app->id;
-		appv[1] = NULL;
-		m[0] = (LDAPMod){LDAP_MOD_ADD, "objectClass", {oc}};
-		m[1] = (LDAPMod){LDAP_MOD_ADD, "cn", {cnv}};
-		m[2] = (LDAPMod){LDAP_MOD_ADD, "umApplication", {appv}};
-		m[3] = (LDAPMod){LDAP_MOD_ADD, "umDelegate", {rv}};
-		m[4] = (LDAPMod){LDAP_MOD_ADD, "umRight", {values}};
-		for (i = 0; i < 5; i++)
-			mods[i] = &m[i];
-		mods[5] = NULL;
-		rc = ldap_add_ext_s(um->ld, dn, mods, NULL, NULL);
+		rc = um_holding_add(um, dn, "umDelegation", cn, app->id, "umDelegate", router_dn,
+		                    values);
 	}
 	rc = um_ldap_result(um, rc);
 	if (rc == UM_EXIT_OK)
 		printf("%s\n", um_t(um, T_DONE));
 cleanup:
 	um_strv_free(values);
-	free(cnv[0]);
-	free(rv[0]);
+	free(cn);
+	free(router_dn);
 	free(org);
 	free(esc);
 	free(dn);

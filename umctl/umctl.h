@@ -190,6 +190,14 @@ void um_strv_free(char **v);
 size_t um_strv_len(char *const *v);
 int um_strv_has(char *const *v, const char *s);
 
+/* ---- rights.c: grants and delegations ------------------------------------------- */
+
+/* Adds a holding (DESIGN §2): a grant (umGrant, owner_attr umScope) or a
+ * delegation (umDelegation, umDelegate) named cn, of app, with its first
+ * umRight values. The LDAP result code. */
+int um_holding_add(struct um *um, const char *dn, const char *oc, const char *cn, const char *app,
+                   const char *owner_attr, const char *owner, char **values);
+
 /* ---- main.c: arguments ------------------------------------------------------------ */
 
 /* Takes "--name VALUE" (or --name=VALUE) out of argv; NULL if absent. A

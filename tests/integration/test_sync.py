@@ -616,8 +616,17 @@ def test_remote_source_added_moved_removed_without_restarting_slapd(corp, tmp_pa
         for who in (d.root(), ldap.initialize(d.uri)):
             with pytest.raises((ldap.NO_SUCH_OBJECT, ldap.INSUFFICIENT_ACCESS)):
                 who.search_s("cn=config", ldap.SCOPE_BASE)
+        local = ldap.initialize("ldapi://" + os.path.join(path, "ldapi").replace("/", "%2F"))
+        local.sasl_external_bind_s()
+
+        def log_level():
+            return local.search_s("cn=config", ldap.SCOPE_BASE,
+                                  attrlist=["olcLogLevel"])[0][1].get("olcLogLevel")
+
+        before = log_level()
         with pytest.raises(ldap.INSUFFICIENT_ACCESS):
             d.root().modify_s("cn=config", [(ldap.MOD_REPLACE, "olcLogLevel", [b"any"])])
+        assert log_level() == before
         peer = "dn:gidNumber=%d+uidNumber=%d,cn=peercred,cn=external,cn=auth" % (os.getgid(),
                                                                                  os.getuid())
         with pytest.raises(ldap.PROXIED_AUTHORIZATION_DENIED) as e:
