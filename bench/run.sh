@@ -21,6 +21,8 @@ fi
 /usr/bin/python3 "$top/bench/latency.py" --users 10000 --writes 500
 # issue 10: the same on a portal of 100k users (target p99 <= 250 ms)
 /usr/bin/python3 "$top/bench/latency.py" --users 100000 --writes 500
+# issue 9: what the disk gives a commit (the import below is bound by it)
+/usr/bin/python3 "$top/bench/disk.py"
 # issue 9: corporate sync, the initial import of 100k users (poll mode) and
 # how soon an upstream change is in the portal (syncrepl mode)
 /usr/bin/python3 "$top/bench/sync.py" --users 100000 --changes 50
