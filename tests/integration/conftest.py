@@ -176,12 +176,12 @@ class Provisiond:
         raise AssertionError("provisiond: no %r in its log within %ss:\n%s"
                              % (pattern, timeout, self.log_text(since)[-4000:]))
 
-    def start(self, wait=True, args=()):
+    def start(self, wait=True, args=(), env=None):
         since = self.log_size()
         log = open(self.log, "a")
         try:
             self.proc = subprocess.Popen([PROVISIOND, "-d", "-f", self.conf] + list(args),
-                                         stdout=log, stderr=subprocess.STDOUT)
+                                         stdout=log, stderr=subprocess.STDOUT, env=env)
         finally:
             log.close()
         if wait:

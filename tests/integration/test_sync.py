@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -423,6 +424,69 @@ def test_thresholds_hold_dry_run_and_force(directory, corp, synced):
     configure(directory, corp, synced)
     wait_until(lambda: statuses(directory, synced)[corp_uid(2)] == "active")
     assert run_cli(directory, "--force-source", "nosuch").returncode == 1
+
+
+def test_held_source_is_in_sd_notify_status_until_it_comes_right(corp, tmp_path):
+    """A held run is shown where an administrator looks, `systemctl status`
+    (sd_notify STATUS), with its reason; the next good run clears it."""
+    d, path, _, org_id = portal_with_org(tmp_path, "held")
+    three = "(|(uid=corp00060)(uid=corp00061)(uid=corp00062))"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(tmp_path / "notify"))
+    sock.settimeout(0.2)
+    statuses_seen = []
+
+    def receive():
+        try:
+            statuses_seen.extend(m[len("STATUS="):] for m in sock.recv(4096).decode().split("\n")
+                                 if m.startswith("STATUS="))
+            return True
+        except socket.timeout:
+            return False
+
+    def status_until(pred):
+        deadline = time.time() + DEADLINE
+        while time.time() < deadline:
+            receive()
+            if statuses_seen and pred(statuses_seen[-1]):
+                return statuses_seen[-1]
+        raise AssertionError("sd_notify STATUS: only %r" % statuses_seen[-10:])
+
+    def sources(filter):
+        p.write_conf()
+        with open(p.conf, "a") as f:
+            f.write(sources_yaml(corp, org_id, filter=filter))
+
+    p = Provisiond(d, str(tmp_path / "provisiond"))
+    try:
+        sources(three)
+        since = p.start(env=dict(os.environ, NOTIFY_SOCKET=str(tmp_path / "notify")))
+        p.wait_log(r"source corp: 3 upstream, 3 added", since)
+        ok = "in sync with %s" % d.uri
+        status_until(lambda s: s == ok)
+        sources("(uid=nobody-at-all)")
+        p.send(signal.SIGHUP)
+        held = status_until(lambda s: "held" in s)
+        assert held == ok + "; source corp returned no users (3 known): held, nothing applied"
+        assert {u: a["umStatus"] for u, a in users(d, org_id).items()} == \
+            {corp_uid(i): ["active"] for i in (60, 61, 62)}
+        sources(three)
+        since = p.log_size()
+        p.send(signal.SIGHUP)
+        p.wait_log(r"source corp: 3 upstream, 0 added", since)
+        status_until(lambda s: s == ok)
+        seen = len(statuses_seen)
+        since = p.log_size()
+        p.wait_log(r"source corp: 3 upstream, 0 added", since)  # the next run: still clear
+        while receive():
+            pass
+        assert statuses_seen[-1] == ok
+        assert "syncing source corp" in statuses_seen[seen:]  # a run went by
+        assert not [s for s in statuses_seen[seen:] if "held" in s]
+    finally:
+        p.stop()
+        sock.close()
+        stop_instance(path)
 
 
 def test_sources_config_errors(directory, corp, synced, tmp_path):
