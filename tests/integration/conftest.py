@@ -97,6 +97,13 @@ class Directory:
     def operator(self):
         return self.bind("uid=operator,ou=system," + SUFFIX, self.secrets["UM_OPERATOR_PW"])
 
+    def config(self):
+        """cn=config over the ldapi socket as this process's own user (SASL
+        EXTERNAL), the only identity slapd.conf gives it to."""
+        c = ldap.initialize("ldapi://" + os.path.join(self.path, "ldapi").replace("/", "%2F"))
+        c.sasl_external_bind_s()
+        return c
+
     def snapshot(self, base=None):
         """Every entry and attribute under base, as the rootdn: what a
         refusal must leave unchanged."""

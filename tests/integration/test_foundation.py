@@ -261,9 +261,8 @@ def test_audit_log_answers_who_what_when_from_its_indexes(directory):
     assert admin.lower() in [a["reqAuthzID"][0].decode().lower() for _, a in res
                              if a["reqStart"][0].decode() > since]
     op.unbind_s()
-    local = ldap.initialize("ldapi://" + os.path.join(directory.path, "ldapi").replace("/", "%2F"))
+    local = directory.config()
     try:
-        local.sasl_external_bind_s()
         (_, cfg), = local.search_s("cn=config", ldap.SCOPE_ONELEVEL,
                                    "(olcSuffix=cn=accesslog)", ["olcDbIndex"])
     finally:

@@ -102,25 +102,8 @@ class TlsCorp(ts.Corp):
         r = subprocess.run(["slaptest", "-u", "-f", conf], capture_output=True, text=True)
         assert r.returncode == 0, r.stderr
 
-    def start(self):
-        log = open(os.path.join(self.path, "slapd.log"), "a")
-        self.proc = subprocess.Popen(
-            ["/usr/sbin/slapd", "-d", "0", "-f", os.path.join(self.path, "slapd.conf"), "-h",
-             " ".join(u + "/" for u in (self.ldap_uri, self.ldaps_uri, self.badname_uri))],
-            stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                with open(os.path.join(self.path, "slapd.log"), errors="replace") as f:
-                    raise AssertionError("corporate slapd (TLS) exited %s:\n%s"
-                                         % (self.proc.returncode, f.read()[-3000:]))
-            try:
-                self.conn().unbind_s()
-                return
-            except ldap.SERVER_DOWN:
-                time.sleep(0.1)
-        raise AssertionError("corporate slapd (TLS) did not start")
+    def listen_uris(self):
+        return [self.ldap_uri, self.ldaps_uri, self.badname_uri]
 
     def conn(self, uri=None, ca=None, starttls=False, dn=ADMIN, pw=ts.CORP_ROOTPW,
              reqcert=ldap.OPT_X_TLS_DEMAND):
